@@ -7,7 +7,7 @@ import {
   SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
 } from './scan-contract.js';
 import { UTF8_ACCEPT, utf8StepJs } from './utf8-dfa.js';
-import { xorInPlace } from './xor.js';
+import { wordsOf, xorInPlace } from './xor.js';
 
 export interface ScanOutput {
   table: Int32Array;
@@ -47,6 +47,8 @@ export function scanJs(
   capacity: number, out: ScanOutput, wholeUtf8: WholeUtf8 | undefined,
 ): number {
   const table = out.table;
+  // One word view for every frame of this call (made on first need).
+  let words: Int32Array | undefined;
   let p = start;
   let count = 0;
   let error = 0;
@@ -92,7 +94,7 @@ export function scanJs(
     const entry = count * ENTRY_INTS;
     count++;
     if (avail - header < length) {
-      if (masked) xorInPlace(bytes, payload, end, key);
+      if (masked) xorInPlace(bytes, payload, end, key, (words ??= wordsOf(bytes)));
       table[entry] = frameFlags;
       table[entry + 1] = payload;
       table[entry + 2] = length;
@@ -102,7 +104,7 @@ export function scanJs(
       break;
     }
     const next = payload + length;
-    if (masked) xorInPlace(bytes, payload, next, key);
+    if (masked) xorInPlace(bytes, payload, next, key, (words ??= wordsOf(bytes)));
     if (frameFlags === (1 | FRAME_FIN) && flags & SCAN_VALIDATE_UTF8) {
       const valid = wholeUtf8 !== undefined && length >= PLATFORM_UTF8_MIN
         ? wholeUtf8(bytes.subarray(payload, next))

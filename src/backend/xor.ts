@@ -18,8 +18,16 @@ export function keyWord(key: Uint8Array, at = 0): number {
   return (key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24)) | 0;
 }
 
-/** XORs bytes[start, end) in place with `key` (little-endian word in phase with `start`). */
-export function xorInPlace(bytes: Uint8Array, start: number, end: number, key: number): void {
+/** A word view over a whole ArrayBuffer, for xorInPlace calls on many regions of it. */
+export function wordsOf(bytes: Uint8Array): Int32Array {
+  return new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+}
+
+/**
+ * XORs bytes[start, end) in place with `key` (little-endian word in phase with `start`).
+ * `words` may be wordsOf(bytes), saving a view per call when there are many calls.
+ */
+export function xorInPlace(bytes: Uint8Array, start: number, end: number, key: number, words?: Int32Array): void {
   let p = start;
   if (end - p >= WORD_MIN) {
     const base = bytes.byteOffset;
@@ -28,16 +36,21 @@ export function xorInPlace(bytes: Uint8Array, start: number, end: number, key: n
       key = (key >>> 8) | (key << 24);
     }
     const count = (end - p) >>> 2;
-    const words = new Int32Array(bytes.buffer, base + p, count);
-    const k = LITTLE_ENDIAN ? key : swap32(key);
     let i = 0;
-    for (const n4 = count - 3; i < n4; i += 4) {
+    if (words === undefined) {
+      words = new Int32Array(bytes.buffer, base + p, count);
+    } else {
+      i = (base + p) >>> 2;
+    }
+    const k = LITTLE_ENDIAN ? key : swap32(key);
+    const last = i + count;
+    for (const n4 = last - 3; i < n4; i += 4) {
       words[i] ^= k;
       words[i + 1] ^= k;
       words[i + 2] ^= k;
       words[i + 3] ^= k;
     }
-    for (; i < count; i++) words[i] ^= k;
+    for (; i < last; i++) words[i] ^= k;
     p += count << 2;
   }
   while (p < end) {

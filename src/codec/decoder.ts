@@ -13,6 +13,7 @@ import {
 import type { Backend, Kernels } from '../backend/types.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from '../backend/utf8-dfa.js';
 import { rotateKey } from '../backend/xor.js';
+import { allocUninitialized } from './alloc.js';
 import { decodeClosePayload } from './close.js';
 import { Opcode } from './constants.js';
 import { badSequence, invalidUtf8, ProtocolError, scanError, tooBig, tooManyFragments } from './errors.js';
@@ -170,7 +171,13 @@ export class FrameDecoder {
     const base = k.stage(chunk, pos, length);
     const stop = base + length;
     try {
-      const rest = this.scanStaged(base, stop, k.transient);
+      // Where messages are views of: the staged bytes themselves when they are the chunk
+      // (js) or only need to live through the callback (zeroCopy); otherwise the chunk,
+      // once the unmasked bytes are written back into it. The decoder owns the chunk, so
+      // this is an owned copy without allocating one (allocation, not copying, is what
+      // costs: see the closing note of the codec-core issue).
+      const inPlace = this.zeroCopy || !k.transient;
+      const rest = inPlace ? this.scanStaged(base, stop, k.bytes, 0, null) : this.scanStaged(base, stop, chunk, pos - base, chunk);
       if (rest < stop && this.phase === Phase.Open) {
         this.spill.set(k.bytes.subarray(rest, stop));
         this.spillLength = stop - rest;
@@ -191,8 +198,8 @@ export class FrameDecoder {
     const base = k.stage(this.spill, 0, filled);
     let used: number;
     try {
-      // The spill is reused: whatever is delivered from it must be copied.
-      used = this.scanStaged(base, base + filled, true) - base;
+      // The spill is reused: unless views are wanted, whatever is delivered from it is copied.
+      used = this.scanStaged(base, base + filled, this.zeroCopy ? k.bytes : null, 0, null) - base;
     } finally {
       k.release(base);
     }
@@ -208,10 +215,12 @@ export class FrameDecoder {
   }
 
   /**
-   * Delivers every frame in staged bytes [at, stop). Returns where an incomplete header
-   * begins, or `stop` when everything was used (or the decoder stopped).
+   * Delivers every frame in staged bytes [at, stop). Messages are views of `view` at
+   * staged offset + `delta` (null: copies). With `writeBack`, the unmasked bytes are first
+   * copied back there. Returns where an incomplete header begins, or `stop` when
+   * everything was used (or the decoder stopped).
    */
-  private scanStaged(at: number, stop: number, transient: boolean): number {
+  private scanStaged(at: number, stop: number, view: Uint8Array | null, delta: number, writeBack: Uint8Array | null): number {
     const k = this.k;
     for (;;) {
       const count = k.scan(at, stop, this.scanFlags, this.frameLimit);
@@ -220,7 +229,10 @@ export class FrameDecoder {
       const partial = k.partial;
       const partialKey = k.partialKey;
       const complete = partial ? count - 1 : count;
-      if (complete > 0) this.deliverFrames(complete, transient);
+      if (complete > 0) {
+        if (writeBack !== null) writeBack.set(k.bytes.subarray(at, consumed), at + delta);
+        this.deliverFrames(complete, view, delta);
+      }
       if (this.phase !== Phase.Open) return stop;
       if (partial) {
         this.beginPartialFrame((count - 1) * ENTRY_INTS, partialKey, stop);
@@ -236,13 +248,12 @@ export class FrameDecoder {
   }
 
   /** Walks the first `n` entries of the frame table: all complete frames. */
-  private deliverFrames(n: number, transient: boolean): void {
+  private deliverFrames(n: number, view: Uint8Array | null, delta: number): void {
     const k = this.k;
     const table = k.table;
-    const copy = transient && !this.zeroCopy;
-    // Copy mode copies the batch out once and hands out views of that copy.
-    let batch: Uint8Array | null = null;
-    let batchStart = 0;
+    // Views are built from the ArrayBuffer: half the cost of subarray() on a Node Buffer.
+    const viewBuffer = view !== null ? view.buffer : null;
+    const viewBase = view !== null ? view.byteOffset + delta : 0;
     for (let e = 0, end = n * ENTRY_INTS; e < end; e += ENTRY_INTS) {
       const flags = table[e];
       const offset = table[e + 1];
@@ -254,19 +265,12 @@ export class FrameDecoder {
           this.fail(invalidUtf8('a text message'));
           return;
         }
-        let data: Uint8Array;
-        if (copy) {
-          if (batch === null) {
-            batchStart = offset;
-            batch = k.bytes.slice(offset, table[end - 2] + table[end - 1]);
-          }
-          data = batch.subarray(offset - batchStart, offset - batchStart + length);
-        } else {
-          data = k.bytes.subarray(offset, offset + length);
-        }
+        const data = viewBuffer !== null
+          ? new Uint8Array(viewBuffer, viewBase + offset, length)
+          : k.bytes.slice(offset, offset + length);
         this.emitMessage(data, opcode === Opcode.Binary, (flags & FRAME_RSV1) !== 0);
       } else if (opcode >= 8) {
-        this.handleControl(opcode, k.bytes, offset, length, copy);
+        this.handleControl(opcode, k.bytes, offset, length, view, delta);
       } else if (this.beginFrame(flags, length) && this.appendPayload(flags, offset, length)) {
         this.endDataFrame(flags);
       }
@@ -302,7 +306,7 @@ export class FrameDecoder {
       const flags = this.frameFlags;
       if (this.appendPayload(flags, base, n) && this.frameRemaining === 0) {
         const opcode = flags & 15;
-        if (opcode >= 8) this.handleControl(opcode, this.control, 0, this.controlFilled, !this.zeroCopy);
+        if (opcode >= 8) this.handleControl(opcode, this.control, 0, this.controlFilled, this.zeroCopy ? this.control : null, 0);
         else this.endDataFrame(flags);
       }
     } finally {
@@ -365,7 +369,8 @@ export class FrameDecoder {
     const old = this.messageBuffer;
     const bound = final ? this.messageLength : this.maxPayload;
     const size = Math.min(bound, Math.max(needed, old.length * 2, final ? EAGER_BYTES : FRAGMENT_START_BYTES));
-    const next = new Uint8Array(size);
+    // Exactly the final size: every byte will be written before delivery, so skip zeroing.
+    const next = final && size === this.messageLength ? allocUninitialized(size) : new Uint8Array(size);
     if (this.messageFilled > 0) next.set(old.subarray(0, this.messageFilled));
     this.messageBuffer = next;
   }
@@ -377,7 +382,8 @@ export class FrameDecoder {
       this.fail(invalidUtf8('a text message (it ends inside a character)'));
       return;
     }
-    const data = this.messageBuffer.subarray(0, this.messageFilled);
+    const buffer = this.messageBuffer;
+    const data = buffer.length === this.messageFilled ? buffer : buffer.subarray(0, this.messageFilled);
     const compressed = this.messageCompressed;
     this.messageOpcode = 0;
     this.messageBuffer = EMPTY;
@@ -385,7 +391,8 @@ export class FrameDecoder {
     this.emitMessage(data, !isText, compressed);
   }
 
-  private handleControl(opcode: number, bytes: Uint8Array, offset: number, length: number, copy: boolean): void {
+  /** A complete control frame's payload is bytes[offset, offset + length); view/delta as in scanStaged. */
+  private handleControl(opcode: number, bytes: Uint8Array, offset: number, length: number, view: Uint8Array | null, delta: number): void {
     if (opcode === Opcode.Close) {
       let code: number;
       let reason: string;
@@ -404,7 +411,7 @@ export class FrameDecoder {
     }
     const handler = opcode === Opcode.Ping ? this.onPing : this.onPong;
     if (!handler) return;
-    const data = copy ? bytes.slice(offset, offset + length) : bytes.subarray(offset, offset + length);
+    const data = view !== null ? view.subarray(offset + delta, offset + delta + length) : bytes.slice(offset, offset + length);
     this.guard(() => handler(data));
   }
 

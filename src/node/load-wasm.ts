@@ -1,15 +1,18 @@
 // Node: load the wasm kernels synchronously at import (the file is local), honour
-// WSCODEC_BACKEND, and let the JS kernels use Node's simdutf-backed isUtf8.
+// WSCODEC_BACKEND, and lend the codec Node's simdutf-backed isUtf8 and uninitialised
+// allocator.
 
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { setPlatformUtf8 } from '../backend/js.js';
+import { setUninitializedAllocator } from '../codec/alloc.js';
 import { forceBackend, forcedBackendFromEnv, registerBackend } from '../backend/select.js';
 import { createWasmBackend, simdSupported } from '../backend/wasm.js';
 
 const forced = forcedBackendFromEnv();
 
 setPlatformUtf8(isUtf8);
+setUninitializedAllocator((size) => Buffer.allocUnsafe(size));
 
 const file = new URL(simdSupported() ? '../../build/wscodec.simd.wasm' : '../../build/wscodec.wasm', import.meta.url);
 try {
