@@ -92,7 +92,8 @@ export function scan(
       if (length >> 63) { error = ERR_LENGTH_64; break; }
       header = 10;
     }
-    if (length > <u64>maxPayload) { error = ERR_TOO_BIG; break; }
+    // maxPayload bounds messages; control frames are bounded by the 125-byte rule.
+    if (length > <u64>maxPayload && !(b0 & 0x08)) { error = ERR_TOO_BIG; break; }
     const masked = b1 & 0x80;
     let key: u32 = 0;
     if (masked) {

@@ -80,7 +80,7 @@ export function scanJs(
       length = high * 0x100000000 + low;
       header = 10;
     }
-    if (length > maxPayload) { error = ERR_TOO_BIG; break; }
+    if (length > maxPayload && !(b0 & 0x08)) { error = ERR_TOO_BIG; break; }
     const masked = b1 & 0x80;
     let key = 0;
     if (masked) {
