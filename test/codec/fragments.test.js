@@ -5,7 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   OP, KEY, text, binary, cont, ping, pong, close, frame, header, concat, bytes, hex, chop, splitAt,
-  collect, decode, forEachBackend, mulberry32, randBytes, randomChop, keyFor,
+  collect, decode, forEachBackend, mulberry32, randBytes, randomChop, keyFor, misalign,
 } from '../helpers/wire.js';
 import { mixedUtf8 } from '../helpers/utf8.js';
 
@@ -149,6 +149,34 @@ forEachBackend((backend) => {
       assert.deepEqual(rec.events, [msg('1234567890'), msg(new Uint8Array(10), true), msg(concat([1], new Uint8Array(9)), true)]);
     });
 
+    test('maxPayload limits messages, not control frames (as in ws): a 125-byte ping with maxPayload 10', () => {
+      const s = concat(ping(new Uint8Array(125).fill(1), K), text('a', K, { fin: false }), pong(new Uint8Array(50), K), cont('b', K));
+      const rec = run(s, { maxPayload: 10 });
+      assert.deepEqual(rec.events, [['ping', '01'.repeat(125)], ['pong', '00'.repeat(50)], msg('ab')]);
+      const c = run(close(1000, 'a reason longer than maxPayload', K), { maxPayload: 10 });
+      assert.deepEqual(c.events, [['close', 1000, 'a reason longer than maxPayload']]);
+    });
+
+    test('a message of exactly a large maxPayload, in uneven fragments and chunks', () => {
+      const rng = mulberry32(12);
+      const payload = randBytes(rng, 100000);
+      const stream = fragmented(OP.BINARY, [payload.subarray(0, 1), payload.subarray(1, 40001), payload.subarray(40001)], K);
+      for (const feed of ['whole', (u8) => randomChop(rng, u8, 5000), (u8) => chop(u8, 65536)]) {
+        assert.deepEqual(run(stream, { maxPayload: 100000 }, feed).events, [msg(payload, true)]);
+      }
+      const over = fragmented(OP.BINARY, [payload.subarray(0, 1), payload.subarray(1, 40001), concat(payload.subarray(40001), [0])], K);
+      assert.deepEqual(run(over, { maxPayload: 100000 }, (u8) => chop(u8, 4096)).events, [err(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')]);
+    });
+
+    test('a 3 MiB single frame arriving in 100 KiB pieces (buffer grows as bytes arrive)', () => {
+      const rng = mulberry32(13);
+      const payload = randBytes(rng, 3 * 1024 * 1024);
+      for (const role of ['server', 'client']) {
+        const rec = run(binary(payload, keyFor(role)), { role }, (u8) => chop(u8, 100 * 1024));
+        assert.deepEqual(rec.events, [msg(payload, true)], role);
+      }
+    });
+
     test('maxPayload 0 means no (practical) limit: 1 MiB in fragments', () => {
       const rng = mulberry32(11);
       const parts = [randBytes(rng, 512 * 1024), randBytes(rng, 512 * 1024)];
@@ -265,6 +293,24 @@ forEachBackend((backend) => {
         assert.deepEqual(b.events, a.events);
       });
     }
+
+    test('chunks that are views at odd offsets of bigger buffers: correct, and nothing outside them is written', () => {
+      const rng = mulberry32(404);
+      for (const zeroCopy of [false, true]) {
+        for (const role of ['server', 'client']) {
+          const payloads = [randBytes(rng, 10000), randBytes(rng, 333), randBytes(rng, 70000)];
+          const stream = concat(payloads.map((p) => binary(p, keyFor(role, randBytes(rng, 4)))));
+          for (const size of [1, 7, 1000, 65536]) {
+            const placed = misalign(rng, chop(stream, size));
+            const rec = collect({ backend, role, zeroCopy });
+            rec.push(placed.chunks);
+            rec.verifyKept();
+            assert.deepEqual(rec.events, payloads.map((p) => msg(p, true)), `${role} pieces of ${size}`);
+            assert.ok(placed.untouched(), `${role} pieces of ${size}: bytes outside the chunk views changed`);
+          }
+        }
+      }
+    });
 
     test('zeroCopy: delivered data is a Uint8Array', () => {
       const types = [];

@@ -194,6 +194,39 @@ export function randomChop(rng, u8, max = 16) {
 }
 
 /**
+ * Socket chunks are usually views into bigger (pooled) buffers at arbitrary offsets.
+ * Returns the chunks re-placed as views at random byteOffsets inside larger buffers
+ * filled with a sentinel, and `untouched()`: whether every byte outside the views is
+ * still the sentinel (the decoder owns a chunk, not the memory around it).
+ * Some chunks become Node Buffers from the shared allocation pool.
+ */
+export function misalign(rng, chunks) {
+  const placed = [];
+  const hosts = [];
+  for (const c of chunks) {
+    if (c.length > 0 && c.length < 2048 && rng() < 0.2) {
+      placed.push(Buffer.from(c)); // pooled: byteOffset is whatever the pool is at
+      continue;
+    }
+    const off = (rng() * 13) | 0;
+    const host = new Uint8Array(off + c.length + 11).fill(0xa5);
+    host.set(c, off);
+    placed.push(host.subarray(off, off + c.length));
+    hosts.push([host, off, c.length]);
+  }
+  return {
+    chunks: placed,
+    untouched() {
+      for (const [host, off, n] of hosts) {
+        for (let i = 0; i < off; i++) if (host[i] !== 0xa5) return false;
+        for (let i = off + n; i < host.length; i++) if (host[i] !== 0xa5) return false;
+      }
+      return true;
+    },
+  };
+}
+
+/**
  * A FrameDecoder that records everything as plain, deep-equal-comparable arrays:
  *   ['message', hex, isBinary, compressed] ['ping', hex] ['pong', hex]
  *   ['close', code, reason] ['error', closeCode, code]
