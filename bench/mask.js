@@ -18,7 +18,7 @@ export const WS_BUFFER_UTIL = 'ws buffer-util (JS <32/<48 B, else bufferutil)';
 export function maskContenders({ bufferutil, ws, codec, backends, crossover = false }) {
   const list = [
     { name: BUFFERUTIL, target: bufferutil.native, baseline: true },
-    { name: PURE_JS, target: bufferutil.fallback },
+    { name: PURE_JS, target: bufferutil.fallback, baseline: true },
   ];
   if (codec) {
     for (const name of backends) list.push({ name: `wscodec ${name}`, target: codec.getBackend(name) });
@@ -147,24 +147,48 @@ export function runMaskSuite({ sizes, contenders, settings, log, title = 'mask' 
 }
 
 /**
- * For each contender (other than the JS loop): the smallest size from which it is faster
- * than the pure-JS byte loop at that size and every larger crossover size.
+ * Smallest size from which `name` is faster than every `refs` contender at that size and
+ * every larger size in `rows` (null: never). `rows` may mix both suites.
  */
+function winsFrom(rows, op, name, refs) {
+  const bySize = new Map();
+  for (const r of rows) if (r.op === op && !bySize.has(r.size)) bySize.set(r.size, r);
+  const sorted = [...bySize.values()].sort((a, b) => a.size - b.size);
+  let from = null;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    const it = sorted[i].results.find((r) => r.name === name);
+    const best = Math.min(...sorted[i].results.filter((r) => refs.includes(r.name)).map((r) => r.nsPerCall));
+    if (it && it.nsPerCall < best) from = sorted[i].size;
+    else break;
+  }
+  return from;
+}
+
+/** For each contender other than the JS loop: from which size it beats the JS byte loop. */
 export function crossoverPoints(rows) {
   const points = [];
   for (const op of ['unmask', 'mask']) {
-    const opRows = rows.filter((r) => r.op === op).sort((a, b) => a.size - b.size);
-    const names = opRows[0]?.results.map((r) => r.name).filter((n) => n !== PURE_JS) ?? [];
-    for (const name of names) {
-      let from = null;
-      for (let i = opRows.length - 1; i >= 0; i--) {
-        const js = opRows[i].results.find((r) => r.name === PURE_JS);
-        const it = opRows[i].results.find((r) => r.name === name);
-        if (it.nsPerCall < js.nsPerCall) from = opRows[i].size;
-        else break;
-      }
-      points.push({ op, name, beatsJsFrom: from });
-    }
+    const names = rows.find((r) => r.op === op)?.results.map((r) => r.name).filter((n) => n !== PURE_JS) ?? [];
+    for (const name of names) points.push({ op, name, beatsJsFrom: winsFrom(rows, op, name, [PURE_JS]) });
   }
   return points;
+}
+
+/**
+ * Where each non-JS wscodec backend starts to beat the best JavaScript kernel available
+ * (the byte loop or wscodec's js backend), over the crossover and main sizes together:
+ * the threshold below which the exported mask/unmask should stay in JS.
+ */
+export function suggestedThresholds(crossoverRows, mainRows, backends) {
+  // Small sizes come from the crossover table only (same batch layout, measured together).
+  const maxCross = Math.max(0, ...crossoverRows.map((r) => r.size));
+  const rows = [...crossoverRows, ...mainRows.filter((r) => r.size > maxCross)];
+  const out = [];
+  for (const op of ['unmask', 'mask']) {
+    for (const b of backends.filter((n) => n !== 'js')) {
+      out.push({ op, backend: b, from: winsFrom(rows, op, `wscodec ${b}`, [PURE_JS, 'wscodec js']) });
+    }
+    out.push({ op, backend: 'bufferutil (reference)', from: winsFrom(rows, op, BUFFERUTIL, [PURE_JS, 'wscodec js']) });
+  }
+  return out;
 }

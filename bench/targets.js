@@ -21,7 +21,9 @@ export function evaluateTargets(decodeCases) {
     const entry = decodeCases.find((c) => c.size === t.size);
     const row = entry?.results.find((r) => r.name === t.contender);
     const ratio = row ? row[t.vs] : null;
-    return { ...t, text: targetText(t), ratio, met: ratio == null ? null : ratio >= t.min };
+    // A decoder that delivered wrong output has not met anything, however fast it was.
+    const met = ratio == null ? null : ratio >= t.min && row.ok !== false;
+    return { ...t, text: targetText(t), ratio, outputOk: row ? row.ok !== false : null, met };
   });
 }
 

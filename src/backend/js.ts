@@ -65,6 +65,7 @@ export function jsUnmask(buffer: Uint8Array, maskKey: Uint8Array): void {
 
 export const jsBackend: Backend = {
   name: 'js',
+  maskFrom: 0,
   mask: jsMask,
   unmask: jsUnmask,
   kernels: () => new JsKernels(),

@@ -5,6 +5,12 @@ export type BackendName = 'native' | 'wasm' | 'js';
 
 export interface Backend {
   readonly name: BackendName;
+  /**
+   * Below this many bytes the JS kernels beat this backend's mask/unmask on an outside
+   * array (a call plus copies in and out cost more than the XOR). Measured by npm run
+   * bench's crossover table.
+   */
+  readonly maskFrom: number;
   /** bufferutil's mask: output[offset + i] = source[i] ^ maskKey[i & 3] for i < length. */
   mask(source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number): void;
   /** bufferutil's unmask: buffer[i] ^= maskKey[i & 3], in place. */

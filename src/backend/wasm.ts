@@ -177,9 +177,9 @@ export function createWasmBackend(instance: WebAssembly.Instance): Backend {
       if (room === 0) return jsMask(source.subarray(done, length), maskKey, output, offset + done, length - done);
       const n = Math.min(room, length - done);
       const at = mem.push(n);
-      mem.bytes.set(source.subarray(done, done + n), at);
+      mem.bytes.set(done === 0 && n === source.length ? source : source.subarray(done, done + n), at);
       mem.exports.unmaskRegion(at, at + n, key);
-      output.set(mem.bytes.subarray(at, at + n), offset + done);
+      output.set(new Uint8Array(mem.bytes.buffer, at, n), offset + done);
       mem.pop(at);
       done += n;
     }
@@ -187,6 +187,8 @@ export function createWasmBackend(instance: WebAssembly.Instance): Backend {
 
   return {
     name: 'wasm',
+    // Copy in + XOR + copy out only beats the JS word loop from about 1 KiB (bench crossover).
+    maskFrom: 1024,
     mask(source, maskKey, output, offset, length) {
       if (length > 0) maskRegion(source, maskKey, output, offset, length);
     },

@@ -1,25 +1,30 @@
-// bufferutil-compatible mask/unmask on the active backend. Below JS_BELOW bytes a call
-// into the backend (a copy into wasm memory, or an N-API call) costs more than the XOR,
-// so tiny inputs stay in a plain loop here. The threshold is measured by npm run bench
-// (its "crossover" table).
+// bufferutil-compatible mask/unmask on the active backend. Below a backend's `maskFrom`
+// (its measured crossover) the call and copies cost more than the XOR, so smaller
+// inputs go to the JS word kernel, and the tiniest to a plain loop.
 
+import { jsMask, jsUnmask } from '../backend/js.js';
 import { activeBackend } from '../backend/select.js';
 
-const JS_BELOW = 64;
+/** Below this a byte loop beats even setting up the word kernel (bench crossover: 16 B). */
+const BYTE_LOOP_BELOW = 16;
 
 export function mask(source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number): void {
-  if (length < JS_BELOW) {
+  if (length < BYTE_LOOP_BELOW) {
     for (let i = 0; i < length; i++) output[offset + i] = source[i] ^ maskKey[i & 3];
-  } else {
-    activeBackend().mask(source, maskKey, output, offset, length);
+    return;
   }
+  const b = activeBackend();
+  if (length < b.maskFrom) jsMask(source, maskKey, output, offset, length);
+  else b.mask(source, maskKey, output, offset, length);
 }
 
 export function unmask(buffer: Uint8Array, maskKey: Uint8Array): void {
   const length = buffer.length;
-  if (length < JS_BELOW) {
+  if (length < BYTE_LOOP_BELOW) {
     for (let i = 0; i < length; i++) buffer[i] ^= maskKey[i & 3];
-  } else {
-    activeBackend().unmask(buffer, maskKey);
+    return;
   }
+  const b = activeBackend();
+  if (length < b.maskFrom) jsUnmask(buffer, maskKey);
+  else b.unmask(buffer, maskKey);
 }
