@@ -187,8 +187,8 @@ export function createWasmBackend(instance: WebAssembly.Instance): Backend {
 
   return {
     name: 'wasm',
-    // Copy in + XOR + copy out only beats the JS word loop from about 1 KiB (bench crossover).
-    maskFrom: 1024,
+    // Copy in + XOR + copy out beats the JS word loop from about 512 B (bench crossover).
+    maskFrom: 512,
     mask(source, maskKey, output, offset, length) {
       if (length > 0) maskRegion(source, maskKey, output, offset, length);
     },

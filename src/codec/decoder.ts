@@ -230,7 +230,11 @@ export class FrameDecoder {
       const partialKey = k.partialKey;
       const complete = partial ? count - 1 : count;
       if (complete > 0) {
-        if (writeBack !== null) writeBack.set(k.bytes.subarray(at, consumed), at + delta);
+        if (writeBack !== null) {
+          // Only complete frames: a partial frame's bytes go to the message buffer instead.
+          const end = partial ? k.table[(count - 1) * ENTRY_INTS + 1] : consumed;
+          writeBack.set(new Uint8Array(k.bytes.buffer, at, end - at), at + delta);
+        }
         this.deliverFrames(complete, view, delta);
       }
       if (this.phase !== Phase.Open) return stop;
