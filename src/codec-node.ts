@@ -1,3 +1,3 @@
-// 'wscodec/codec' on Node: the wasm kernels are loaded before anything is exported.
-import './node/load-wasm.js';
+// 'wscodec/codec' on Node: the native and wasm kernels are loaded before anything is exported.
+import './node/load-backends.js';
 export * from './codec/index.js';

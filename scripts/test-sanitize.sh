@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The codec suites on the native backend with the addon built under ASan + UBSan; any
+# report aborts its test file and fails the run. Rebuilds the normal addon afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trap 'node scripts/build-native.js' EXIT
+WSCODEC_SANITIZE=1 node scripts/build-native.js
+test -f build/Release/wscodec.node || { echo "sanitizer build failed"; exit 1; }
+LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+WSCODEC_BACKEND=native \
+  node --test --test-concurrency=1 test/codec/*.test.js test/backend/native.test.js
