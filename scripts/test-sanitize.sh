@@ -3,10 +3,16 @@
 # report aborts its test file and fails the run. Rebuilds the normal addon afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+asan="$(gcc -print-file-name=libasan.so)"
+if [ ! -e "$asan" ]; then
+  # gcc's ASan runtime is a separate Debian package on some images.
+  (apt-get update -qq && apt-get install -y -qq libasan8) >/dev/null
+  asan="$(gcc -print-file-name=libasan.so)"
+fi
 trap 'node scripts/build-native.js' EXIT
 WSCODEC_SANITIZE=1 node scripts/build-native.js
 test -f build/Release/wscodec.node || { echo "sanitizer build failed"; exit 1; }
-LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+LD_PRELOAD="$asan" \
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 WSCODEC_BACKEND=native \
