@@ -69,6 +69,20 @@ Napi::Value Unmask(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+// unmaskBuffer(buffer, keyWord): the whole buffer, bufferutil's unmask with the key as a
+// word. Two arguments, because at 16–125 bytes each argument conversion shows.
+Napi::Value UnmaskBuffer(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  uint8_t* bytes;
+  size_t length;
+  uint32_t key;
+  if (info.Length() < 2 || !bytes_of(env, info[0], &bytes, &length) || !u32(env, info[1], &key)) {
+    return Fail(info, "unmaskBuffer(buffer: Uint8Array, keyWord)");
+  }
+  wscodec::xor_in_place(bytes, length, key);
+  return Napi::Value();
+}
+
 // mask(source, keyWord, output, offset, length): bufferutil's mask with the key as a word.
 Napi::Value Mask(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
@@ -112,6 +126,7 @@ Napi::Value SetUtf8Tables(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scan", Napi::Function::New(env, Scan));
   exports.Set("unmask", Napi::Function::New(env, Unmask));
+  exports.Set("unmaskBuffer", Napi::Function::New(env, UnmaskBuffer));
   exports.Set("mask", Napi::Function::New(env, Mask));
   exports.Set("utf8", Napi::Function::New(env, Utf8));
   exports.Set("setUtf8Tables", Napi::Function::New(env, SetUtf8Tables));

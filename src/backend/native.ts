@@ -11,6 +11,7 @@ import { keyWord, xorInPlace } from './xor.js';
 export interface NativeAddon {
   scan(bytes: Uint8Array, start: number, end: number, flags: number, maxPayload: number, table: Int32Array, result: Int32Array): number;
   unmask(bytes: Uint8Array, start: number, end: number, keyWord: number): void;
+  unmaskBuffer(buffer: Uint8Array, keyWord: number): void;
   mask(source: Uint8Array, keyWord: number, output: Uint8Array, offset: number, length: number): void;
   utf8(bytes: Uint8Array, state: number, start: number, end: number): number;
   setUtf8Tables(classes: Uint8Array, transitions: Uint8Array): void;
@@ -76,7 +77,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (length > 0) addon.mask(source, keyWord(maskKey), output, offset, length);
     },
     unmask(buffer, maskKey) {
-      if (buffer.length > 0) addon.unmask(buffer, 0, buffer.length, keyWord(maskKey));
+      if (buffer.length > 0) addon.unmaskBuffer(buffer, keyWord(maskKey));
     },
     kernels: () => new NativeKernels(addon),
   };

@@ -67,6 +67,8 @@ describe('native addon', { skip: built ? false : 'the addon is not built here (n
     assert.throws(() => addon.unmask(buf, 9, 8, 1), TypeError);
     assert.throws(() => addon.unmask('nope', 0, 1, 1), TypeError);
     assert.throws(() => addon.unmask(new Uint16Array(4), 0, 1, 1), TypeError);
+    assert.throws(() => addon.unmaskBuffer([1, 2, 3], 1), TypeError);
+    assert.throws(() => addon.unmaskBuffer(buf), TypeError);
     assert.throws(() => addon.mask(buf, 1, new Uint8Array(4), 0, 5), TypeError);
     assert.throws(() => addon.mask(buf, 1, new Uint8Array(20), 10, 16), TypeError);
     assert.throws(() => addon.scan(buf, 0, 99, 0, 100, table, result), TypeError);
