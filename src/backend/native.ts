@@ -2,10 +2,10 @@
 // (Node Buffers straight from the socket), so the decoder copies nothing at all. Small
 // regions stay in JS: an N-API call costs about as much as XOR-ing 64 bytes in JS.
 
-import { ENTRY_INTS, TABLE_CAPACITY } from './scan-contract.js';
-import type { Backend, Kernels } from './types.js';
-import { UTF8_CLASSES, UTF8_TRANSITIONS, utf8StepJs } from './utf8-dfa.js';
-import { keyWord, xorInPlace } from './xor.js';
+import { JsKernels } from './js.js';
+import type { Backend } from './types.js';
+import { UTF8_CLASSES, UTF8_TRANSITIONS } from './utf8-dfa.js';
+import { keyWord } from './xor.js';
 
 /** The addon's exports (bindings/addon.cc). */
 export interface NativeAddon {
@@ -20,34 +20,16 @@ export interface NativeAddon {
 
 /** Below this a streaming piece is unmasked or validated in JS rather than across N-API. */
 const NATIVE_FROM = 64;
-const EMPTY = new Uint8Array(0);
 
-class NativeKernels implements Kernels {
-  bytes: Uint8Array = EMPTY;
-  readonly transient = false;
-  readonly table = new Int32Array(TABLE_CAPACITY * ENTRY_INTS);
-  consumed = 0;
-  error = 0;
-  partial = false;
-  partialKey = 0;
+/** In place on the caller's array like the JS kernels, whose code serves small regions. */
+class NativeKernels extends JsKernels {
   private readonly result = new Int32Array(4);
 
-  constructor(private readonly addon: NativeAddon) {}
-
-  room(): number {
-    return Number.MAX_SAFE_INTEGER;
+  constructor(private readonly addon: NativeAddon) {
+    super();
   }
 
-  stage(source: Uint8Array, from: number): number {
-    this.bytes = source;
-    return from;
-  }
-
-  release(): void {
-    this.bytes = EMPTY;
-  }
-
-  scan(start: number, end: number, flags: number, maxPayload: number): number {
+  override scan(start: number, end: number, flags: number, maxPayload: number): number {
     const count = this.addon.scan(this.bytes, start, end, flags, maxPayload, this.table, this.result);
     const r = this.result;
     this.consumed = r[0];
@@ -57,13 +39,13 @@ class NativeKernels implements Kernels {
     return count;
   }
 
-  unmask(start: number, end: number, key: number): void {
-    if (end - start < NATIVE_FROM) xorInPlace(this.bytes, start, end, key);
+  override unmask(start: number, end: number, key: number): void {
+    if (end - start < NATIVE_FROM) super.unmask(start, end, key);
     else this.addon.unmask(this.bytes, start, end, key);
   }
 
-  utf8(state: number, start: number, end: number): number {
-    return end - start < NATIVE_FROM ? utf8StepJs(this.bytes, state, start, end) : this.addon.utf8(this.bytes, state, start, end);
+  override utf8(state: number, start: number, end: number): number {
+    return end - start < NATIVE_FROM ? super.utf8(state, start, end) : this.addon.utf8(this.bytes, state, start, end);
   }
 }
 
