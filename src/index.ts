@@ -1,3 +1,10 @@
-// 'wscodec' on Node. The ws-compatible WebSocket/WebSocketServer arrive with the Node
-// integration; `mask`/`unmask` here make `bufferutil@npm:wscodec` work for ws.
+// 'wscodec' on Node: ws's WebSocket, WebSocketServer and createWebSocketStream, the codec
+// API, and `mask`/`unmask` so `bufferutil@npm:wscodec` works for ws.
 export * from './codec-node.js';
+export { WebSocket, type SendOptions, type BinaryType } from './node/websocket.js';
+export { WebSocketServer, type ServerOptions } from './node/server.js';
+export { createWebSocketStream } from './node/stream.js';
+export { broadcast, type BroadcastOptions } from './node/broadcast.js';
+export type { ClientOptions } from './node/client.js';
+export type { PerMessageDeflateOptions } from './protocol/deflate.js';
+export { WebSocket as default } from './node/websocket.js';

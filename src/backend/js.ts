@@ -5,7 +5,7 @@
 import { ENTRY_INTS, TABLE_CAPACITY } from './scan-contract.js';
 import { scanJs, type WholeUtf8 } from './scan-js.js';
 import type { Backend, Kernels } from './types.js';
-import { utf8StepJs } from './utf8-dfa.js';
+import { UTF8_ACCEPT, utf8StepJs } from './utf8-dfa.js';
 import { keyWord, xorInPlace } from './xor.js';
 
 let platformUtf8: WholeUtf8 | undefined;
@@ -13,6 +13,11 @@ let platformUtf8: WholeUtf8 | undefined;
 /** Lets a runtime offer a faster whole-buffer UTF-8 check (Node: buffer.isUtf8). */
 export function setPlatformUtf8(check: WholeUtf8 | undefined): void {
   platformUtf8 = check;
+}
+
+/** Whole-buffer UTF-8 check (inflated messages): the platform's when offered, else the DFA. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  return platformUtf8 !== undefined ? platformUtf8(bytes) : utf8StepJs(bytes, UTF8_ACCEPT, 0, bytes.length) === UTF8_ACCEPT;
 }
 
 const EMPTY = new Uint8Array(0);

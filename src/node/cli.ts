@@ -1,0 +1,92 @@
+// The `wscodec` command line: an echo server (for benchmarks and conformance runs), the
+// chat demo, and an interactive client like wscat.
+
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { backend } from '../codec-node.js';
+import { startChat } from './demos/chat.js';
+import { startEcho } from './echo.js';
+import { WebSocket } from './websocket.js';
+
+const USAGE = `Usage:
+  wscodec echo [--port N] [--host H] [--deflate]   echo server (text stays text, binary stays binary)
+  wscodec chat [--port N] [--host H]               chat demo: a page and a broadcasting WebSocket endpoint
+  wscodec connect <url> [--protocol P]... [--no-deflate]
+                                                   interactive client: stdin lines are sent, messages printed
+Set WSCODEC_BACKEND=native|wasm|js to pin the codec backend.`;
+
+export async function main(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'echo': return runEcho(rest);
+    case 'chat': return runChat(rest);
+    case 'connect': return runConnect(rest);
+    case undefined: case '-h': case '--help': case 'help':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`wscodec: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 1;
+  }
+}
+
+function portOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${JSON.stringify(value)}`);
+  return port;
+}
+
+/** Closes `stop` on SIGINT/SIGTERM so the process exits cleanly. */
+function stopOnSignal(stop: () => Promise<void>): void {
+  const onSignal = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function runEcho(argv: string[]): Promise<undefined> {
+  const { values } = parseArgs({ args: argv, options: {
+    port: { type: 'string', short: 'p' }, host: { type: 'string' }, deflate: { type: 'boolean' },
+  } });
+  const echo = await startEcho({ port: portOf(values.port, 9001), host: values.host, deflate: values.deflate });
+  console.log(`wscodec echo server listening on ${echo.url} (backend: ${backend}${values.deflate ? ', permessage-deflate' : ''})`);
+  stopOnSignal(echo.close);
+  return undefined;
+}
+
+async function runChat(argv: string[]): Promise<undefined> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', short: 'p' }, host: { type: 'string' } } });
+  const chat = await startChat({ port: portOf(values.port, 8080), host: values.host });
+  console.log(`wscodec chat demo on ${chat.httpUrl} (WebSocket endpoint ${chat.url}, backend: ${backend})`);
+  stopOnSignal(chat.close);
+  return undefined;
+}
+
+async function runConnect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
+    protocol: { type: 'string', multiple: true }, 'no-deflate': { type: 'boolean' },
+  } });
+  if (positionals.length !== 1) throw new Error('connect needs exactly one URL');
+  const ws = new WebSocket(positionals[0], values.protocol ?? [], { perMessageDeflate: !values['no-deflate'] });
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  return new Promise((resolve) => {
+    ws.on('open', () => {
+      console.log(`Connected to ${ws.url}${ws.protocol ? ` (protocol ${ws.protocol})` : ''}. Lines you type are sent; end input to close.`);
+      lines.on('line', (line) => ws.send(line));
+      lines.on('close', () => ws.close(1000));
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      console.log(isBinary ? `< [binary, ${data.length} bytes] ${data.subarray(0, 32).toString('hex')}` : `< ${data.toString()}`);
+    });
+    ws.on('error', (err: Error) => console.error(`error: ${err.message}`));
+    ws.on('close', (code: number, reason: Buffer) => {
+      console.log(`Disconnected (code: ${code}${reason.length ? `, reason: "${reason.toString()}"` : ''})`);
+      lines.close();
+      resolve(code === 1000 || code === 1005 ? 0 : 1);
+    });
+  });
+}

@@ -1,0 +1,309 @@
+// ws's WebSocket class over our protocol layer: the same constructor, methods, events
+// and error messages, so code written for ws works by changing its import. One instance
+// is either side of a connection; the server builds them with a null address.
+
+import { Buffer } from 'node:buffer';
+import './load-backends.js'; // the fast kernels, before any decoder is built
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { isValidCloseCode } from '../codec/close.js';
+import { Connection, ReadyState, type Transport, type WriteCallback } from '../protocol/connection.js';
+import type { MessageCompressor } from '../protocol/deflate.js';
+import { connectAsClient, type ClientOptions } from './client.js';
+import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.js';
+
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments';
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | number;
+
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+const EMPTY = Buffer.alloc(0);
+
+/** What the server or client handshake hands over with the socket. */
+export interface SocketSetup {
+  role: 'server' | 'client';
+  maxPayload?: number;
+  skipUTF8Validation?: boolean;
+  autoPong?: boolean;
+  closeTimeout?: number;
+  maxPendingPongs?: number;
+  compressor?: MessageCompressor;
+  compressThreshold?: number;
+  protocol?: string;
+  extensions?: string;
+}
+
+export class WebSocket extends EventEmitter {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  /** The client's URL ('' on the server side). */
+  readonly url: string = '';
+  protocol = '';
+  extensions = '';
+
+  private _binaryType: BinaryType = 'nodebuffer';
+  private _state: ReadyState = ReadyState.CONNECTING;
+  private _socket: Duplex | null = null;
+  private _conn: Connection | null = null;
+  private _isServer = true;
+  /** Bytes passed to send() after the connection closed (ws counts them too). */
+  private _bufferedAfterClose = 0;
+  /** Set by the client handshake: aborts it. */
+  _abortHandshake: ((message: string) => void) | null = null;
+
+  declare onopen: ((event: unknown) => void) | null;
+  declare onmessage: ((event: unknown) => void) | null;
+  declare onerror: ((event: unknown) => void) | null;
+  declare onclose: ((event: unknown) => void) | null;
+
+  constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
+    super();
+    if (address === null) return;
+    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object') {
+      options = protocols;
+      protocols = undefined;
+    }
+    this._isServer = false;
+    const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
+    this.url = connectAsClient(this, address, list, options ?? {});
+  }
+
+  get binaryType(): BinaryType {
+    return this._binaryType;
+  }
+
+  set binaryType(type: BinaryType) {
+    if (type === 'nodebuffer' || type === 'arraybuffer' || type === 'fragments') this._binaryType = type;
+  }
+
+  get readyState(): ReadyState {
+    return this._conn !== null ? this._conn.readyState : this._state;
+  }
+
+  get bufferedAmount(): number {
+    const socket = this._socket;
+    const inSocket = socket !== null ? socket.writableLength : 0;
+    return inSocket + (this._conn !== null ? this._conn.queuedBytes : 0) + this._bufferedAfterClose;
+  }
+
+  get isPaused(): boolean {
+    return this._conn !== null && this._conn.isPaused;
+  }
+
+  /** Takes over a socket whose handshake is complete. Internal: called by the server and the client. */
+  _setSocket(socket: Duplex, head: Uint8Array, setup: SocketSetup): void {
+    this._socket = socket;
+    this._isServer = setup.role === 'server';
+    this.protocol = setup.protocol ?? '';
+    this.extensions = setup.extensions ?? '';
+    const net = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
+    net.setTimeout?.(0);
+    net.setNoDelay?.(true);
+
+    const transport: Transport = {
+      write(chunks, callback) {
+        if (chunks.length === 1) {
+          socket.write(chunks[0], callback);
+          return;
+        }
+        socket.cork();
+        for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+        socket.write(chunks[chunks.length - 1], callback);
+        socket.uncork();
+      },
+      end: () => socket.end(),
+      destroy: () => socket.destroy(),
+      pauseReading: () => socket.pause(),
+      resumeReading: () => socket.resume(),
+    };
+    const conn = new Connection(transport, {
+      message: (data, isBinary) => this.emit('message', this._asBinaryType(data, isBinary), isBinary),
+      ping: (data) => this.emit('ping', toBuffer(data)),
+      pong: (data) => this.emit('pong', toBuffer(data)),
+      error: (err) => this.emit('error', err),
+      closed: (code, reason) => {
+        this._state = ReadyState.CLOSED;
+        this.emit('close', code, Buffer.from(reason));
+      },
+    }, {
+      role: setup.role,
+      maxPayload: setup.maxPayload,
+      skipUtf8Validation: setup.skipUTF8Validation,
+      autoPong: setup.autoPong,
+      closeTimeout: setup.closeTimeout,
+      maxPendingPongs: setup.maxPendingPongs,
+      compressor: setup.compressor,
+      compressThreshold: setup.compressThreshold,
+    });
+    this._conn = conn;
+    this._state = ReadyState.OPEN;
+
+    // Frames produced while handling one read leave in one write.
+    socket.on('data', (chunk: Buffer) => {
+      socket.cork();
+      try {
+        conn.receive(chunk);
+      } finally {
+        socket.uncork();
+      }
+    });
+    socket.on('end', () => conn.transportEnded());
+    socket.on('close', () => conn.transportClosed());
+    // As in ws, a socket error (ECONNRESET, EPIPE) is not the application's error: the
+    // connection closes with 1006 and 'close' says so.
+    socket.on('error', () => socket.destroy());
+    // Bytes that arrived with the handshake are read after the caller attached its listeners.
+    if (head.length > 0) socket.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
+  }
+
+  /** Internal: the handshake failed (client) before a connection existed. */
+  _failHandshake(err: Error | null, request?: object, response?: object): void {
+    if (this._state === ReadyState.CLOSED) return;
+    this._state = ReadyState.CLOSED;
+    if (err !== null) this.emit('error', err);
+    else this.emit('unexpected-response', request, response);
+    this.emit('close', 1006, EMPTY);
+  }
+
+  send(data: SendData, options?: SendOptions | WriteCallback, cb?: WriteCallback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = {};
+    }
+    if (this.readyState === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    const opts = options ?? {};
+    if (typeof data === 'number') data = data.toString();
+    const binary = opts.binary ?? typeof data !== 'string';
+    const bytes = toBytes(data);
+    if (this.readyState !== ReadyState.OPEN) {
+      this._sendAfterClose(bytes, cb);
+      return;
+    }
+    this._conn!.send(bytes, binary, { compress: opts.compress, fin: opts.fin }, cb);
+  }
+
+  ping(data?: SendData | WriteCallback, mask?: boolean | WriteCallback, cb?: WriteCallback): void {
+    this._control('ping', data, mask, cb);
+  }
+
+  pong(data?: SendData | WriteCallback, mask?: boolean | WriteCallback, cb?: WriteCallback): void {
+    this._control('pong', data, mask, cb);
+  }
+
+  private _control(kind: 'ping' | 'pong', data?: SendData | WriteCallback, mask?: boolean | WriteCallback, cb?: WriteCallback): void {
+    if (this.readyState === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (typeof data === 'function') {
+      cb = data;
+      data = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+    }
+    if (typeof data === 'number') data = data.toString();
+    const bytes = data === undefined ? EMPTY : toBytes(data);
+    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    if (this.readyState !== ReadyState.OPEN) {
+      this._sendAfterClose(bytes, cb);
+      return;
+    }
+    this._conn![kind](bytes, cb);
+  }
+
+  close(code?: number, reason?: string | Buffer): void {
+    const state = this.readyState;
+    if (state === ReadyState.CLOSED) return;
+    if (state === ReadyState.CONNECTING) {
+      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      return;
+    }
+    if (code !== undefined && (typeof code !== 'number' || !isValidCloseCode(code))) {
+      throw new TypeError('First argument must be a valid error code number');
+    }
+    const text = reason === undefined ? '' : reason.toString();
+    if (Buffer.byteLength(text) > 123) throw new RangeError('The message must not be greater than 123 bytes');
+    if (code === undefined && text !== '') throw new TypeError('A close reason needs a close code');
+    this._conn!.close(code, text);
+  }
+
+  terminate(): void {
+    const state = this.readyState;
+    if (state === ReadyState.CLOSED) return;
+    if (state === ReadyState.CONNECTING) {
+      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      return;
+    }
+    this._socket!.destroy();
+  }
+
+  pause(): void {
+    const state = this.readyState;
+    if (state === ReadyState.CONNECTING || state === ReadyState.CLOSED) return;
+    this._conn!.pause();
+  }
+
+  resume(): void {
+    const state = this.readyState;
+    if (state === ReadyState.CONNECTING || state === ReadyState.CLOSED) return;
+    this._conn!.resume();
+  }
+
+  addEventListener(type: string, listener: any, options?: { once?: boolean }): void {
+    addEventListener(this, type, listener, options);
+  }
+
+  removeEventListener(type: string, listener: any): void {
+    removeEventListener(this, type, listener);
+  }
+
+  /** Internal: writes frames encoded once for many sockets (broadcast). */
+  _sendFrames(frames: Uint8Array[], cb?: WriteCallback): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    this._conn!.sendFrames(frames, cb);
+    return true;
+  }
+
+  private _sendAfterClose(bytes: Uint8Array, cb?: WriteCallback): void {
+    this._bufferedAfterClose += bytes.length;
+    if (cb) {
+      const state = this.readyState;
+      process.nextTick(cb, new Error(`WebSocket is not open: readyState ${state} (${STATE_NAMES[state]})`));
+    }
+  }
+
+  private _asBinaryType(data: Uint8Array, isBinary: boolean): Buffer | ArrayBuffer | Buffer[] {
+    const buffer = toBuffer(data);
+    if (!isBinary || this._binaryType === 'nodebuffer') return buffer;
+    if (this._binaryType === 'fragments') return [buffer];
+    return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+      ? (data.buffer as ArrayBuffer)
+      : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+  }
+}
+
+defineEventAttributes(WebSocket.prototype);
+
+export interface SendOptions {
+  binary?: boolean;
+  compress?: boolean;
+  fin?: boolean;
+  mask?: boolean;
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+const utf8 = new TextEncoder();
+
+function toBytes(data: Exclude<SendData, number>): Uint8Array {
+  if (typeof data === 'string') return data.length < 64 ? utf8.encode(data) : Buffer.from(data);
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if ((data as object) instanceof ArrayBuffer || (data as object) instanceof SharedArrayBuffer) return new Uint8Array(data as ArrayBuffer);
+  throw new TypeError('The data argument must be a string, a Buffer, an ArrayBuffer or an ArrayBufferView');
+}

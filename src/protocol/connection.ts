@@ -1,0 +1,391 @@
+// One WebSocket connection after the handshake, sans-I/O: bytes in through receive(),
+// bytes out through a Transport, events out through ConnectionEvents. It owns the rules
+// that span frames: the closing handshake both ways, auto-pong and its flood guard,
+// failing with the right close code, and permessage-deflate's ordering (a compressed
+// message holds back everything behind it until it is inflated; a compressed send holds
+// back every later frame until it is deflated).
+
+import { isValidUtf8 } from '../backend/js.js';
+import type { Backend } from '../backend/types.js';
+import { encodeClosePayload } from '../codec/close.js';
+import { CloseCode, Opcode } from '../codec/constants.js';
+import { FrameDecoder } from '../codec/decoder.js';
+import { encodeFrame } from '../codec/encoder.js';
+import { invalidUtf8, ProtocolError } from '../codec/errors.js';
+import type { MessageCompressor } from './deflate.js';
+
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
+export type WriteCallback = (err?: Error | null) => void;
+
+/** What the connection needs from whatever carries its bytes. */
+export interface Transport {
+  /** Writes the chunks in order, as one write where the transport can. */
+  write(chunks: Uint8Array[], callback?: WriteCallback): void;
+  /** Sends EOF after what is written (TCP half-close); reading goes on. */
+  end(): void;
+  /** Drops the connection now. */
+  destroy(): void;
+  /** Backpressure on receive: stop / start delivering bytes to receive(). */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+export interface ConnectionEvents {
+  message(data: Uint8Array, isBinary: boolean): void;
+  ping(data: Uint8Array): void;
+  pong(data: Uint8Array): void;
+  /** A protocol error (or a failed inflate); the connection is already closing. */
+  error(err: Error): void;
+  /** The transport is gone and everything received before has been delivered. */
+  closed(code: number, reason: string): void;
+}
+
+export interface ConnectionOptions {
+  role: 'server' | 'client';
+  maxPayload?: number;
+  skipUtf8Validation?: boolean;
+  /** Answer pings automatically (default true). */
+  autoPong?: boolean;
+  /** Auto-pongs not yet flushed to the transport before the peer counts as flooding (default 128). */
+  maxPendingPongs?: number;
+  /** After our close frame, how long to wait for the transport to close (default 30 s). */
+  closeTimeout?: number;
+  /** The negotiated permessage-deflate state, if any. */
+  compressor?: MessageCompressor;
+  /** Messages under this many bytes go out uncompressed (default 1024). */
+  compressThreshold?: number;
+  backend?: Backend;
+}
+
+const enum Kind { Message, Inflate, Ping, Pong, Close, Error }
+
+interface Pending {
+  kind: Kind;
+  data?: Uint8Array;
+  isBinary?: boolean;
+  code?: number;
+  reason?: string;
+  error?: ProtocolError;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Connection {
+  readyState: ReadyState = ReadyState.OPEN;
+  /** The code and reason of the peer's close frame; 1006 until one arrives. */
+  closeCode: number = CloseCode.Abnormal;
+  closeReason = '';
+  closeFrameSent = false;
+  closeFrameReceived = false;
+  /** Bytes accepted by send() that wait behind a compression (the transport counts the rest). */
+  queuedBytes = 0;
+
+  private readonly decoder: FrameDecoder;
+  private readonly maskFrames: boolean;
+  private readonly autoPong: boolean;
+  private readonly maxPendingPongs: number;
+  private readonly closeTimeout: number;
+  private readonly compressor: MessageCompressor | undefined;
+  private readonly threshold: number;
+  private readonly validateUtf8: boolean;
+
+  // Receive side: events held back by an inflation or by pause().
+  private readonly inbox: Pending[] = [];
+  private inflating = false;
+  private paused = false;
+  private readingPaused = false;
+  private transportGone = false;
+  // Send side: frames held back by a compression in progress.
+  private readonly outbox: Array<() => void> = [];
+  private deflating = false;
+  private sendingOpcode = 0;
+  private sendingCompressed = false;
+  private pendingPongs = 0;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly transport: Transport, private readonly events: ConnectionEvents, options: ConnectionOptions) {
+    this.maskFrames = options.role === 'client';
+    this.autoPong = options.autoPong !== false;
+    this.maxPendingPongs = options.maxPendingPongs ?? 128;
+    this.closeTimeout = options.closeTimeout ?? 30_000;
+    this.compressor = options.compressor;
+    this.threshold = options.compressThreshold ?? 1024;
+    this.validateUtf8 = !options.skipUtf8Validation;
+    this.decoder = new FrameDecoder({
+      role: options.role,
+      maxPayload: options.maxPayload,
+      skipUtf8Validation: options.skipUtf8Validation,
+      allowRsv1: this.compressor !== undefined,
+      backend: options.backend,
+      onMessage: (data, isBinary, compressed) => {
+        if (compressed) this.hold({ kind: Kind.Inflate, data, isBinary });
+        else if (this.inbox.length === 0 && !this.paused) this.events.message(data, isBinary);
+        else this.hold({ kind: Kind.Message, data, isBinary });
+      },
+      onPing: (data) => this.deliver({ kind: Kind.Ping, data }),
+      onPong: (data) => this.deliver({ kind: Kind.Pong, data }),
+      onClose: (code, reason) => this.deliver({ kind: Kind.Close, code, reason }),
+      onError: (error) => this.deliver({ kind: Kind.Error, error }),
+    });
+  }
+
+  /** Bytes from the transport. Takes ownership of `chunk` (it may be unmasked in place). */
+  receive(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
+  /** Whether receive() has stopped delivering (user pause or a backlog). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  // ---- receive side ----
+
+  private deliver(item: Pending): void {
+    if (this.inbox.length === 0 && !this.paused) this.dispatch(item);
+    else this.hold(item);
+  }
+
+  private hold(item: Pending): void {
+    this.inbox.push(item);
+    if (!this.readingPaused && !this.transportGone) {
+      // Stop reading until the backlog is delivered: nothing received may pile up unbounded.
+      this.readingPaused = true;
+      this.transport.pauseReading();
+    }
+    this.drain();
+  }
+
+  private dispatch(item: Pending): void {
+    switch (item.kind) {
+      case Kind.Message: this.events.message(item.data!, item.isBinary!); break;
+      case Kind.Ping:
+        if (this.autoPong) this.answerPing(item.data!);
+        this.events.ping(item.data!);
+        break;
+      case Kind.Pong: this.events.pong(item.data!); break;
+      case Kind.Close: this.peerClosed(item.code!, item.reason!); break;
+      case Kind.Error: this.fail(item.error!); break;
+    }
+  }
+
+  private drain(): void {
+    const inbox = this.inbox;
+    while (inbox.length > 0 && !this.paused && !this.inflating) {
+      const item = inbox[0];
+      if (item.kind === Kind.Inflate) {
+        this.inflate(item);
+        return;
+      }
+      inbox.shift();
+      this.dispatch(item);
+    }
+    if (inbox.length > 0 || this.inflating) return;
+    if (this.transportGone) this.finishClose();
+    else if (this.readingPaused && !this.paused) {
+      this.readingPaused = false;
+      this.transport.resumeReading();
+    }
+  }
+
+  private inflate(item: Pending): void {
+    this.inflating = true;
+    this.compressor!.decompress(item.data!, (err, data) => {
+      this.inflating = false;
+      if (this.readyState === ReadyState.CLOSED) return;
+      if (err) {
+        item.kind = Kind.Error;
+        item.error = err instanceof ProtocolError ? err : new ProtocolError(err.message, CloseCode.InvalidPayload, 'WS_ERR_INVALID_COMPRESSED_DATA');
+      } else if (!item.isBinary && this.validateUtf8 && !isValidUtf8(data!)) {
+        item.kind = Kind.Error;
+        item.error = invalidUtf8('a compressed text message');
+      } else {
+        item.kind = Kind.Message;
+        item.data = data;
+      }
+      this.drain();
+    });
+  }
+
+  private answerPing(data: Uint8Array): void {
+    if (this.closeFrameSent) return;
+    if (this.pendingPongs >= this.maxPendingPongs) {
+      // The peer pings faster than it reads our pongs: every answer would only queue up.
+      this.events.error(new ProtocolError('Ping flood: pongs are not being read', CloseCode.PolicyViolation, 'WS_ERR_PING_FLOOD'));
+      this.transport.destroy();
+      return;
+    }
+    this.pendingPongs++;
+    this.sendControl(Opcode.Pong, data, () => this.pendingPongs--);
+  }
+
+  private peerClosed(code: number, reason: string): void {
+    this.closeFrameReceived = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (!this.closeFrameSent) {
+      // Echo the peer's status (RFC 6455 §5.5.1), as ws does.
+      if (code === CloseCode.NoStatus) this.sendClose(undefined, '');
+      else this.sendClose(code, reason);
+    }
+    this.readyState = ReadyState.CLOSING;
+    this.transport.end();
+    this.startCloseTimer();
+  }
+
+  /** Fail the connection (RFC 6455 §7.1.7): close frame with the error's code, then close. */
+  private fail(err: ProtocolError): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    if (!this.closeFrameSent) this.sendClose(err.closeCode, '');
+    this.readyState = ReadyState.CLOSING;
+    this.decoder.stop();
+    this.transport.end();
+    this.startCloseTimer();
+    this.events.error(err);
+  }
+
+  // ---- send side ----
+
+  /**
+   * Sends a data message or, with fin false, a fragment of one. Compression is decided by
+   * the first fragment (deflate negotiated, `compress` not false, at least the threshold).
+   */
+  send(data: Uint8Array, isBinary: boolean, options: { compress?: boolean; fin?: boolean } = {}, callback?: WriteCallback): void {
+    const fin = options.fin !== false;
+    let opcode: number = Opcode.Continuation;
+    let rsv1 = false;
+    if (this.sendingOpcode === 0) {
+      opcode = isBinary ? Opcode.Binary : Opcode.Text;
+      this.sendingCompressed = this.compressor !== undefined && options.compress !== false && data.length >= this.threshold;
+      rsv1 = this.sendingCompressed;
+    }
+    this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
+    if (!this.sendingCompressed) {
+      this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
+      return;
+    }
+    this.enqueue(data.length, () => {
+      this.deflating = true;
+      this.compressor!.compress(data, fin, (err, compressed) => {
+        this.deflating = false;
+        if (this.readyState === ReadyState.CLOSED) return;
+        if (err) {
+          callback?.(err);
+          this.fail(new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_DEFLATE'));
+        } else {
+          this.writeFrame(opcode, compressed!, fin, rsv1, callback);
+        }
+        this.flushOutbox();
+      });
+    });
+  }
+
+  ping(data: Uint8Array = EMPTY, callback?: WriteCallback): void {
+    this.sendControl(Opcode.Ping, data, callback);
+  }
+
+  pong(data: Uint8Array = EMPTY, callback?: WriteCallback): void {
+    this.sendControl(Opcode.Pong, data, callback);
+  }
+
+  /** Writes frames encoded elsewhere (a broadcast), in order with everything else sent. */
+  sendFrames(frames: Uint8Array[], callback?: WriteCallback): void {
+    this.enqueue(0, () => this.transport.write(frames, callback));
+  }
+
+  /**
+   * Starts the closing handshake (or finishes it when the peer started it). Throws a
+   * RangeError for a code or reason that may not be sent.
+   */
+  close(code?: number, reason = ''): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.closeFrameSent) return;
+    const payload = encodeClosePayload(code, reason);
+    this.readyState = ReadyState.CLOSING;
+    this.closeFrameSent = true;
+    this.enqueue(0, () => this.writeFrame(Opcode.Close, payload, true, false));
+    if (this.closeFrameReceived) this.transport.end();
+    this.startCloseTimer();
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (!this.readingPaused && !this.transportGone) {
+      this.readingPaused = true;
+      this.transport.pauseReading();
+    }
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.drain();
+  }
+
+  /** The peer sent EOF without (or after) its close frame. */
+  transportEnded(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSING;
+    this.transport.end();
+  }
+
+  /** The transport is gone: deliver what is held back (inflations finish), then report closed. */
+  transportClosed(): void {
+    if (this.transportGone) return;
+    this.transportGone = true;
+    this.readyState = ReadyState.CLOSING;
+    this.paused = false;
+    this.outbox.length = 0;
+    this.drain();
+  }
+
+  private finishClose(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSED;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.decoder.stop();
+    this.compressor?.close();
+    this.events.closed(this.closeCode, this.closeReason);
+  }
+
+  private sendClose(code: number | undefined, reason: string): void {
+    this.closeFrameSent = true;
+    const payload = encodeClosePayload(code, reason);
+    this.enqueue(0, () => this.writeFrame(Opcode.Close, payload, true, false));
+  }
+
+  private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback): void {
+    this.enqueue(0, () => this.writeFrame(opcode, data, true, false, callback));
+  }
+
+  private enqueue(bytes: number, op: () => void): void {
+    if (!this.deflating && this.outbox.length === 0) {
+      op();
+      return;
+    }
+    this.queuedBytes += bytes;
+    this.outbox.push(() => {
+      this.queuedBytes -= bytes;
+      op();
+    });
+  }
+
+  private flushOutbox(): void {
+    while (!this.deflating && this.outbox.length > 0) this.outbox.shift()!();
+  }
+
+  private writeFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {
+    if (this.transportGone) {
+      callback?.(new Error('The connection is closed'));
+      return;
+    }
+    this.transport.write(encodeFrame(opcode as Opcode, data, { fin, rsv1, mask: this.maskFrames }), callback);
+  }
+
+  private startCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.transportGone) return;
+    this.closeTimer = setTimeout(() => this.transport.destroy(), this.closeTimeout);
+  }
+}

@@ -1,0 +1,175 @@
+// The opening handshake (RFC 6455 §4), sans-I/O: what a server checks in an upgrade
+// request and writes back, and what a client sends and checks in the response. The
+// transports own sockets, timers and the HTTP parser; this file owns the rules.
+
+import { errorResponse, headerList, headerValue, isToken, listHasToken, type Headers, type ResponseHead } from './http.js';
+import { sha1, toBase64 } from './sha1.js';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+// 16 bytes in base64 are 22 significant characters and '=='.
+const KEY_SHAPE = /^[A-Za-z0-9+/]{22}==$/;
+
+/** Sec-WebSocket-Accept for a key (§4.2.2 step 5.4). */
+export function acceptKeyFor(key: string): string {
+  return toBase64(sha1(new TextEncoder().encode(key + GUID)));
+}
+
+/** A refused handshake: the HTTP status to answer with, and why. */
+export class HandshakeError extends Error {
+  override readonly name = 'HandshakeError';
+  constructor(message: string, readonly status: number, readonly headers: Array<[string, string]> = []) {
+    super(message);
+  }
+
+  /** The complete HTTP response to write before closing the socket. */
+  response(): string {
+    return errorResponse(this.status, this.message, this.headers);
+  }
+}
+
+export interface UpgradeRequest {
+  method?: string;
+  httpVersion?: string;
+  headers: Headers;
+  /** Name/value pairs as received (Node's req.rawHeaders), to count headers. */
+  rawHeaders?: string[];
+}
+
+/** What a valid upgrade request asks for. */
+export interface UpgradeOffer {
+  key: string;
+  /** Subprotocols offered, in the client's order (no duplicates). */
+  protocols: string[];
+  /** The raw Sec-WebSocket-Extensions value, if any. */
+  extensions: string | undefined;
+  origin: string | undefined;
+}
+
+export interface UpgradeRules {
+  /** Requests with more header lines than this get 431 (default 100). */
+  maxHeaders?: number;
+}
+
+/** Checks an upgrade request (§4.2.1); a bad one throws a HandshakeError with its status. */
+export function readUpgradeRequest(req: UpgradeRequest, rules: UpgradeRules = {}): UpgradeOffer {
+  const { headers } = req;
+  if (req.method !== undefined && req.method !== 'GET') {
+    throw new HandshakeError('The upgrade request must be a GET', 405, [['Allow', 'GET']]);
+  }
+  if (req.httpVersion !== undefined && !/^(1\.[1-9]|[2-9]\.\d)$/.test(req.httpVersion)) {
+    throw new HandshakeError('The upgrade request must be HTTP/1.1 or later', 400);
+  }
+  const maxHeaders = rules.maxHeaders ?? 100;
+  if (req.rawHeaders !== undefined && req.rawHeaders.length / 2 > maxHeaders) {
+    throw new HandshakeError(`More than ${maxHeaders} request headers`, 431);
+  }
+  if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) {
+    throw new HandshakeError('Missing or invalid Upgrade header (expected "websocket")', 400);
+  }
+  if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) {
+    throw new HandshakeError('Missing or invalid Connection header (expected "Upgrade")', 400);
+  }
+  // Before the key: hixie-76 clients send no version (and no Sec-WebSocket-Key) and
+  // should learn which version we speak rather than hear their key is missing.
+  if (headerValue(headers, 'sec-websocket-version') !== '13') {
+    throw new HandshakeError('Unsupported WebSocket version (this server speaks 13)', 426, [['Sec-WebSocket-Version', '13']]);
+  }
+  if (!headerValue(headers, 'host')) throw new HandshakeError('Missing Host header', 400);
+  const key = headerValue(headers, 'sec-websocket-key');
+  if (key === undefined || !KEY_SHAPE.test(key)) {
+    throw new HandshakeError('Missing or invalid Sec-WebSocket-Key header (must be 16 bytes in base64)', 400);
+  }
+  return {
+    key,
+    protocols: parseProtocols(headerValue(headers, 'sec-websocket-protocol')),
+    extensions: headerValue(headers, 'sec-websocket-extensions'),
+    origin: headerValue(headers, 'origin') ?? headerValue(headers, 'sec-websocket-origin'),
+  };
+}
+
+function parseProtocols(value: string | undefined): string[] {
+  const protocols = headerList(value);
+  const seen = new Set<string>();
+  for (const protocol of protocols) {
+    if (!isToken(protocol)) throw new HandshakeError(`Invalid subprotocol ${JSON.stringify(protocol)}`, 400);
+    if (seen.has(protocol)) throw new HandshakeError(`Subprotocol ${JSON.stringify(protocol)} offered twice`, 400);
+    seen.add(protocol);
+  }
+  if (value !== undefined && protocols.length === 0) throw new HandshakeError('Empty Sec-WebSocket-Protocol header', 400);
+  return protocols;
+}
+
+/** The lines of a 101 response (status line first, no trailing blank line), as ws's 'headers' event shows them. */
+export function acceptResponseLines(key: string, protocol?: string, extensions?: string): string[] {
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${acceptKeyFor(key)}`,
+  ];
+  if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
+  if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
+  return lines;
+}
+
+// ---- client side ----
+
+/** A fresh Sec-WebSocket-Key: 16 random bytes in base64. */
+export function createClientKey(): string {
+  return toBase64(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export interface ClientRequest {
+  /** Host header value (host, with :port when not the default). */
+  host: string;
+  /** Path and query, starting with '/'. */
+  path: string;
+  key: string;
+  protocols?: string[];
+  extensions?: string;
+  origin?: string;
+  headers?: Record<string, string>;
+}
+
+export function clientRequestHead(req: ClientRequest): string {
+  let head = `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${req.key}\r\nSec-WebSocket-Version: 13\r\n`;
+  if (req.protocols && req.protocols.length > 0) head += `Sec-WebSocket-Protocol: ${req.protocols.join(', ')}\r\n`;
+  if (req.extensions) head += `Sec-WebSocket-Extensions: ${req.extensions}\r\n`;
+  if (req.origin) head += `Origin: ${req.origin}\r\n`;
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    if (!isToken(name) || /[\r\n]/.test(value)) throw new TypeError(`Invalid request header ${JSON.stringify(name)}`);
+    head += `${name}: ${value}\r\n`;
+  }
+  return head + '\r\n';
+}
+
+/** Validates subprotocol list given to a client: tokens, no duplicates. */
+export function checkClientProtocols(protocols: string[]): void {
+  const seen = new Set<string>();
+  for (const p of protocols) {
+    if (!isToken(p) || seen.has(p)) throw new SyntaxError(`An invalid or duplicated subprotocol was specified: ${JSON.stringify(p)}`);
+    seen.add(p);
+  }
+}
+
+/**
+ * Checks a 101 response (§4.1, steps 1–6 of validating the server's response) and
+ * returns the selected subprotocol ('' when none). Extensions are checked by the caller
+ * against what it offered. Throws an Error saying what was wrong.
+ */
+export function checkUpgradeResponse(head: ResponseHead, key: string, offeredProtocols: string[]): string {
+  const { headers } = head;
+  if (head.statusCode !== 101) throw new Error(`Unexpected server response: ${head.statusCode}`);
+  if (!listHasToken(headers['upgrade'], 'websocket')) throw new Error('Invalid Upgrade header');
+  if (!listHasToken(headers['connection'], 'upgrade')) throw new Error('Invalid Connection header');
+  if (headers['sec-websocket-accept'] !== acceptKeyFor(key)) throw new Error('Invalid Sec-WebSocket-Accept header');
+  const protocol = headers['sec-websocket-protocol'];
+  if (protocol === undefined) {
+    if (offeredProtocols.length > 0) throw new Error('Server sent no subprotocol');
+    return '';
+  }
+  if (offeredProtocols.length === 0) throw new Error('Server sent a subprotocol but none was requested');
+  if (!offeredProtocols.includes(protocol)) throw new Error('Server sent an invalid subprotocol');
+  return protocol;
+}
