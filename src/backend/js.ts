@@ -21,11 +21,19 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_TABLE = new Int32Array(0);
+
+// Frame tables are shared by every JS and native decoder: a table is only read between
+// stage() and release(), so one per nesting level suffices (a callback may push into
+// another decoder while its caller's table is still being walked). A table per decoder
+// would cost 48 KiB for each idle connection.
+const tables: Int32Array[] = [];
+let tableDepth = 0;
 
 export class JsKernels implements Kernels {
   bytes: Uint8Array = EMPTY;
   readonly transient = false;
-  readonly table = new Int32Array(TABLE_CAPACITY * ENTRY_INTS);
+  table: Int32Array = NO_TABLE;
   consumed = 0;
   error = 0;
   partial = false;
@@ -37,11 +45,15 @@ export class JsKernels implements Kernels {
 
   stage(source: Uint8Array, from: number): number {
     this.bytes = source;
+    this.table = tables[tableDepth] ??= new Int32Array(TABLE_CAPACITY * ENTRY_INTS);
+    tableDepth++;
     return from;
   }
 
   release(): void {
     this.bytes = EMPTY; // don't keep the caller's chunk alive
+    this.table = NO_TABLE;
+    tableDepth--;
   }
 
   scan(start: number, end: number, flags: number, maxPayload: number): number {

@@ -110,9 +110,10 @@ class WasmKernels implements Kernels {
     if (length > mem.room()) {
       const js = (this.fallback = new JsKernels());
       this.bytes = source;
-      this.table = js.table;
       this.transient = false;
-      return js.stage(source, from);
+      const at = js.stage(source, from);
+      this.table = js.table;
+      return at;
     }
     const offset = mem.push(length);
     this.slot = mem.slots[mem.depth - 1];
@@ -123,6 +124,7 @@ class WasmKernels implements Kernels {
 
   release(offset: number): void {
     if (this.fallback) {
+      this.fallback.release();
       this.fallback = null;
       this.bytes = this.mem.bytes;
       this.transient = true;

@@ -72,7 +72,8 @@ export class FrameDecoder {
 
   private phase = Phase.Open;
   // An incomplete header carried to the next push.
-  private readonly spill = new Uint8Array(MAX_HEADER);
+  // Allocated on first use, like `control`: idle connections should cost next to nothing.
+  private spill: Uint8Array = EMPTY;
   private spillLength = 0;
   // The frame whose payload is still arriving.
   private frameFlags = 0;
@@ -88,7 +89,7 @@ export class FrameDecoder {
   private utf8State = UTF8_ACCEPT;
   private smallFragments = 0;
   // A control frame's payload arriving across pushes.
-  private readonly control = new Uint8Array(125);
+  private control: Uint8Array = EMPTY;
   private controlFilled = 0;
   // Re-entrancy: a push from inside a callback waits its turn.
   private busy = false;
@@ -179,6 +180,7 @@ export class FrameDecoder {
       const inPlace = this.zeroCopy || !k.transient;
       const rest = inPlace ? this.scanStaged(base, stop, k.bytes, 0, false) : this.scanStaged(base, stop, chunk, pos - base, true);
       if (rest < stop && this.phase === Phase.Open) {
+        if (this.spill === EMPTY) this.spill = new Uint8Array(MAX_HEADER);
         this.spill.set(k.bytes.subarray(rest, stop));
         this.spillLength = stop - rest;
       }
@@ -288,7 +290,10 @@ export class FrameDecoder {
     const flags = table[e];
     const offset = table[e + 1];
     const length = table[e + 2];
-    if ((flags & 15) >= 8) this.controlFilled = 0;
+    if ((flags & 15) >= 8) {
+      this.controlFilled = 0;
+      if (this.control === EMPTY) this.control = new Uint8Array(125);
+    }
     else if (!this.beginFrame(flags, length)) return;
     const seen = stop - offset;
     this.frameFlags = flags;
