@@ -1,0 +1,94 @@
+// Command-line flags and timing presets for bench/e2e/run.js.
+
+export const HELP = `usage: node bench/e2e/run.js [options]
+
+  --quick             shorter slices, fewer rounds (~1.5 min)
+  --smoke             a fraction of a second per cell, few connections (CI test)
+  --only SCENARIO     one-in-flight | pipelined | idle-memory (comma-separated list ok)
+  --sizes 20,1k       message sizes (default 20,1k,16k,64k)
+  --rounds N          rounds per cell, fresh server processes each (default: 5 for
+                      throughput, 3 for idle memory; N sets both)
+  --slices N          measured slice pairs per throughput round (default 4)
+  --steady-malloc     run both servers with glibc heap trimming off (MALLOC_TRIM_THRESHOLD_,
+                      MALLOC_TOP_PAD_): removes a per-process page-fault lottery at 64 KiB
+  --server-a "CMD"    server A (default: node bin/wscodec.js echo --port 0 --host 127.0.0.1)
+  --server-b "CMD"    server B (default: node bench/e2e/ws-echo.js --port 0 --host 127.0.0.1)
+  --calibrate         ws against ws: both sides run ws-echo.js (ratios should be ≈ 1.00)
+  --no-pin            do not pin servers and load generator to separate CPUs (taskset)
+  --out DIR           where to write e2e.md and e2e.json (e2e-calibration.* with
+                      --calibrate); default bench/results
+  --help
+
+A server command must print a line containing ws://HOST:PORT once it listens; a command
+starting with "node" runs under this Node binary, without a shell.`;
+
+export const SCENARIOS = ['one-in-flight', 'pipelined', 'idle-memory'];
+export const DEFAULT_SIZES = [20, 1024, 16 * 1024, 64 * 1024];
+
+function parseSize(text) {
+  const m = /^(\d+)\s*([kKmM]?)(i?[bB])?$/.exec(text.trim());
+  if (!m) throw new Error(`bad size: ${text}`);
+  const unit = m[2].toLowerCase();
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+}
+
+export function parseArgs(argv) {
+  const opts = { pin: true, quick: false, smoke: false, only: null, sizes: null, rounds: null, slices: null, serverA: null, serverB: null, calibrate: false, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = () => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--quick': opts.quick = true; break;
+      case '--smoke': opts.smoke = true; break;
+      case '--only': opts.only = value().split(','); break;
+      case '--sizes': opts.sizes = value().split(',').map(parseSize); break;
+      case '--rounds': opts.rounds = Number(value()); break;
+      case '--slices': opts.slices = Number(value()); break;
+      case '--server-a': opts.serverA = value(); break;
+      case '--server-b': opts.serverB = value(); break;
+      case '--calibrate': opts.calibrate = true; break;
+      case '--no-pin': opts.pin = false; break;
+      case '--steady-malloc': opts.steadyMalloc = true; break;
+      case '--out': opts.out = value(); break;
+      case '--help': case '-h': opts.help = true; break;
+      default: throw new Error(`unknown option ${arg}\n\n${HELP}`);
+    }
+  }
+  for (const s of opts.only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+  for (const k of ['rounds', 'slices']) if (opts[k] !== null && !(opts[k] >= 1)) throw new Error(`--${k} must be ≥ 1`);
+  if (opts.calibrate && opts.serverA) throw new Error('--calibrate and --server-a contradict each other');
+  return opts;
+}
+
+/**
+ * Time and count budget of every phase. A throughput round starts both servers afresh, warms
+ * both for warmMs, then measures `slices` pairs of sliceMs slices alternating between them.
+ * Several rounds of fresh processes matter: glibc's heap trimming makes some server
+ * processes page-fault on every 64 KiB message and others not, for their whole life
+ * (calibration: ±30% between identical ws processes), and only new processes redraw that.
+ * An idle-memory round is one fresh run per server. Full: ~5 minutes.
+ */
+export function preset(opts) {
+  const p = opts.smoke
+    ? { name: 'smoke', rounds: 1, slices: 2, idleRounds: 1, conns: 8, warmMs: 100, sliceMs: 100, idle: { count: 200, warmConns: 20, settleMs: 300 } }
+    : opts.quick
+      ? { name: 'quick', rounds: 2, slices: 3, idleRounds: 1, conns: 100, warmMs: 500, sliceMs: 300, idle: { count: 5000, warmConns: 200, settleMs: 1000 } }
+      : { name: 'full', rounds: 5, slices: 4, idleRounds: 3, conns: 100, warmMs: 1000, sliceMs: 500, idle: { count: 5000, warmConns: 200, settleMs: 2000 } };
+  if (opts.rounds) p.rounds = p.idleRounds = opts.rounds;
+  if (opts.slices) p.slices = opts.slices;
+  p.depth = 32; // pipelined: messages in flight per connection
+  p.batch = 200; // connections whose handshakes may be in flight at once
+  p.connectTimeoutMs = 10_000;
+  p.drainTimeoutMs = 10_000; // after a slice, for the echoes still in flight
+  p.maxSamples = 4_000_000; // latency samples kept per server and round (32 MB)
+  // --steady-malloc: glibc never trims the heap top, so no server process pays page faults
+  // for re-growing it (the same environment for both servers; see the notes in report.js).
+  p.serverEnv = opts.steadyMalloc ? { MALLOC_TRIM_THRESHOLD_: String(1 << 30), MALLOC_TOP_PAD_: String(64 << 20) } : {};
+  return p;
+}
