@@ -21,17 +21,18 @@ export interface NativeAddon {
 /** Below this a streaming piece is unmasked or validated in JS rather than across N-API. */
 const NATIVE_FROM = 64;
 
+/** The scan's four results, read right after each call: one array serves every decoder. */
+const result = new Int32Array(4);
+
 /** In place on the caller's array like the JS kernels, whose code serves small regions. */
 class NativeKernels extends JsKernels {
-  private readonly result = new Int32Array(4);
-
   constructor(private readonly addon: NativeAddon) {
     super();
   }
 
   override scan(start: number, end: number, flags: number, maxPayload: number): number {
-    const count = this.addon.scan(this.bytes, start, end, flags, maxPayload, this.table, this.result);
-    const r = this.result;
+    const count = this.addon.scan(this.bytes, start, end, flags, maxPayload, this.table, result);
+    const r = result;
     this.consumed = r[0];
     this.error = r[1];
     this.partial = r[2] !== 0;

@@ -39,6 +39,9 @@ export interface FrameDecoderOptions {
   onError?(err: ProtocolError): void;
 }
 
+/** The callbacks alone: an object whose methods receive the decoder's events. */
+export type FrameDecoderEvents = Pick<FrameDecoderOptions, 'onMessage' | 'onPing' | 'onPong' | 'onClose' | 'onError'>;
+
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_MAX_FRAGMENTS = 1024;
 const SMALL_FRAGMENT = 64;
@@ -64,11 +67,7 @@ export class FrameDecoder {
   private readonly maxFragments: number;
   private readonly validateUtf8: boolean;
   private readonly zeroCopy: boolean;
-  private readonly onMessage: FrameDecoderOptions['onMessage'];
-  private readonly onPing: FrameDecoderOptions['onPing'];
-  private readonly onPong: FrameDecoderOptions['onPong'];
-  private readonly onClose: FrameDecoderOptions['onClose'];
-  private readonly onError: FrameDecoderOptions['onError'];
+  private readonly events: FrameDecoderEvents;
 
   private phase = Phase.Open;
   // An incomplete header carried to the next push.
@@ -96,7 +95,11 @@ export class FrameDecoder {
   private readonly queue: Uint8Array[] = [];
   private thrown: unknown = NOTHING_THROWN;
 
-  constructor(options: FrameDecoderOptions) {
+  /**
+   * `events` defaults to `options`; passing an object with methods instead lets a caller
+   * that keeps many decoders (a server) avoid five closures per connection.
+   */
+  constructor(options: FrameDecoderOptions, events: FrameDecoderEvents = options) {
     if (options.role !== 'server' && options.role !== 'client') {
       throw new TypeError("FrameDecoder: role must be 'server' or 'client'");
     }
@@ -111,11 +114,7 @@ export class FrameDecoder {
       | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0)
       | (this.validateUtf8 ? SCAN_VALIDATE_UTF8 : 0);
     this.k = (options.backend ?? activeBackend()).kernels();
-    this.onMessage = options.onMessage;
-    this.onPing = options.onPing;
-    this.onPong = options.onPong;
-    this.onClose = options.onClose;
-    this.onError = options.onError;
+    this.events = events;
   }
 
   /** Whether a close frame has been received. */
@@ -414,21 +413,21 @@ export class FrameDecoder {
       // Nothing after a close frame is delivered.
       this.phase = Phase.Closed;
       this.messageBuffer = EMPTY;
-      const onClose = this.onClose;
-      if (onClose) this.guard(() => onClose(code, reason));
+      const events = this.events;
+      if (events.onClose) this.guard(() => events.onClose!(code, reason));
       return;
     }
-    const handler = opcode === Opcode.Ping ? this.onPing : this.onPong;
-    if (!handler) return;
+    const events = this.events;
+    if (!(opcode === Opcode.Ping ? events.onPing : events.onPong)) return;
     const data = view !== null ? view.subarray(offset + delta, offset + delta + length) : bytes.slice(offset, offset + length);
-    this.guard(() => handler(data));
+    this.guard(() => (opcode === Opcode.Ping ? events.onPing!(data) : events.onPong!(data)));
   }
 
   private emitMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
-    const onMessage = this.onMessage;
-    if (onMessage === undefined) return;
+    const events = this.events;
+    if (events.onMessage === undefined) return;
     try {
-      onMessage(data, isBinary, compressed);
+      events.onMessage(data, isBinary, compressed);
     } catch (err) {
       if (this.thrown === NOTHING_THROWN) this.thrown = err;
     }
@@ -449,8 +448,8 @@ export class FrameDecoder {
     this.error = err;
     this.messageBuffer = EMPTY;
     this.frameRemaining = 0;
-    const onError = this.onError;
-    if (onError) this.guard(() => onError(err));
+    const events = this.events;
+    if (events.onError) this.guard(() => events.onError!(err));
     return false;
   }
 }

@@ -2,6 +2,7 @@
 // one comes back as [header, payload] for a vectored write. Client frames are masked
 // into one new buffer, never in the caller's payload.
 
+import { allocUninitialized } from './alloc.js';
 import { Opcode } from './constants.js';
 import { mask as maskInto } from './mask.js';
 import { nextMaskKey } from './mask-key.js';
@@ -38,7 +39,8 @@ export function encodeFrame(opcode: Opcode, payload: Uint8Array | string, option
   const lengthBytes = length > 0xffff ? 8 : length > 125 ? 2 : 0;
   const headerLength = 2 + lengthBytes + (key ? 4 : 0);
   const inline = key !== null || length < COPY_BELOW;
-  const out = new Uint8Array(inline ? headerLength + length : headerLength);
+  // Every byte is written below; on Node this is a pooled Buffer, which sockets take as is.
+  const out = allocUninitialized(inline ? headerLength + length : headerLength);
 
   out[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   const maskBit = key ? 0x80 : 0;

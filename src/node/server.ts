@@ -137,6 +137,12 @@ export class WebSocketServer extends EventEmitter {
     this._server = null;
   }
 
+  /** Internal: a tracked client closed. */
+  _untrack(ws: WebSocket): void {
+    this.clients.delete(ws);
+    if (this._emitCloseWhenEmpty && this.clients.size === 0) process.nextTick(() => this._emitClose());
+  }
+
   private _emitClose(): void {
     this._state = State.Closed;
     this.emit('close');
@@ -221,13 +227,10 @@ export class WebSocketServer extends EventEmitter {
       protocol,
       extensions: deflate?.extensions,
     });
-    const clients = this.clients;
-    if (clients) {
-      clients.add(ws);
-      ws.on('close', () => {
-        clients.delete(ws);
-        if (this._emitCloseWhenEmpty && clients.size === 0) process.nextTick(() => this._emitClose());
-      });
+    if (this.clients) {
+      this.clients.add(ws);
+      ws._server = this;
+      ws.on('close', untrack);
     }
     callback(ws, req);
   }
@@ -242,6 +245,11 @@ export class WebSocketServer extends EventEmitter {
     }
     abortHandshake(socket, err);
   }
+}
+
+/** Shared by every tracked client (one function, not a closure per connection). */
+function untrack(this: WebSocket): void {
+  this._server?._untrack(this);
 }
 
 function isSecure(req: IncomingMessage): boolean {

@@ -7,10 +7,11 @@ import './load-backends.js'; // the fast kernels, before any decoder is built
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { isValidCloseCode } from '../codec/close.js';
-import { Connection, ReadyState, type Transport, type WriteCallback } from '../protocol/connection.js';
+import { Connection, ReadyState, type WriteCallback } from '../protocol/connection.js';
 import type { MessageCompressor } from '../protocol/deflate.js';
 import { connectAsClient, type ClientOptions } from './client.js';
 import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.js';
+import { SocketBinding, toBuffer } from './socket-binding.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments';
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | number;
@@ -54,6 +55,8 @@ export class WebSocket extends EventEmitter {
   private _isServer = true;
   /** Bytes passed to send() after the connection closed (ws counts them too). */
   private _bufferedAfterClose = 0;
+  /** Internal: the server tracking this client in `clients`. */
+  _server: { _untrack(ws: WebSocket): void } | null = null;
   /** Set by the client handshake: aborts it. */
   _abortHandshake: ((message: string) => void) | null = null;
 
@@ -106,32 +109,8 @@ export class WebSocket extends EventEmitter {
     net.setTimeout?.(0);
     net.setNoDelay?.(true);
 
-    const transport: Transport = {
-      write(chunks, callback) {
-        if (chunks.length === 1) {
-          socket.write(chunks[0], callback);
-          return;
-        }
-        socket.cork();
-        for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
-        socket.write(chunks[chunks.length - 1], callback);
-        socket.uncork();
-      },
-      end: () => socket.end(),
-      destroy: () => socket.destroy(),
-      pauseReading: () => socket.pause(),
-      resumeReading: () => socket.resume(),
-    };
-    const conn = new Connection(transport, {
-      message: (data, isBinary) => this.emit('message', this._asBinaryType(data, isBinary), isBinary),
-      ping: (data) => this.emit('ping', toBuffer(data)),
-      pong: (data) => this.emit('pong', toBuffer(data)),
-      error: (err) => this.emit('error', err),
-      closed: (code, reason) => {
-        this._state = ReadyState.CLOSED;
-        this.emit('close', code, Buffer.from(reason));
-      },
-    }, {
+    const binding = new SocketBinding(socket, this);
+    this._conn = new Connection(binding, binding, {
       role: setup.role,
       maxPayload: setup.maxPayload,
       skipUtf8Validation: setup.skipUTF8Validation,
@@ -141,25 +120,21 @@ export class WebSocket extends EventEmitter {
       compressor: setup.compressor,
       compressThreshold: setup.compressThreshold,
     });
-    this._conn = conn;
     this._state = ReadyState.OPEN;
-
-    // Frames produced while handling one read leave in one write.
-    socket.on('data', (chunk: Buffer) => {
-      socket.cork();
-      try {
-        conn.receive(chunk);
-      } finally {
-        socket.uncork();
-      }
-    });
-    socket.on('end', () => conn.transportEnded());
-    socket.on('close', () => conn.transportClosed());
-    // As in ws, a socket error (ECONNRESET, EPIPE) is not the application's error: the
-    // connection closes with 1006 and 'close' says so.
-    socket.on('error', () => socket.destroy());
+    binding.attach(this._conn);
     // Bytes that arrived with the handshake are read after the caller attached its listeners.
     if (head.length > 0) socket.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
+  }
+
+  /** Internal (SocketBinding): a message arrived. */
+  _onMessage(data: Uint8Array, isBinary: boolean): void {
+    this.emit('message', this._asBinaryType(data, isBinary), isBinary);
+  }
+
+  /** Internal (SocketBinding): the connection is closed and everything received was delivered. */
+  _onClosed(code: number, reason: string): void {
+    this._state = ReadyState.CLOSED;
+    this.emit('close', code, reason === '' ? EMPTY : Buffer.from(reason));
   }
 
   /** Internal: the handshake failed (client) before a connection existed. */
@@ -294,9 +269,6 @@ export interface SendOptions {
   mask?: boolean;
 }
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
 
 const utf8 = new TextEncoder();
 

@@ -119,16 +119,31 @@ export class Connection {
       skipUtf8Validation: options.skipUtf8Validation,
       allowRsv1: this.compressor !== undefined,
       backend: options.backend,
-      onMessage: (data, isBinary, compressed) => {
-        if (compressed) this.hold({ kind: Kind.Inflate, data, isBinary });
-        else if (this.inbox.length === 0 && !this.paused) this.events.message(data, isBinary);
-        else this.hold({ kind: Kind.Message, data, isBinary });
-      },
-      onPing: (data) => this.deliver({ kind: Kind.Ping, data }),
-      onPong: (data) => this.deliver({ kind: Kind.Pong, data }),
-      onClose: (code, reason) => this.deliver({ kind: Kind.Close, code, reason }),
-      onError: (error) => this.deliver({ kind: Kind.Error, error }),
-    });
+    }, this);
+  }
+
+  // ---- the decoder's events (methods, not closures: a server keeps thousands of these) ----
+
+  onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
+    if (compressed) this.hold({ kind: Kind.Inflate, data, isBinary });
+    else if (this.inbox.length === 0 && !this.paused) this.events.message(data, isBinary);
+    else this.hold({ kind: Kind.Message, data, isBinary });
+  }
+
+  onPing(data: Uint8Array): void {
+    this.deliver({ kind: Kind.Ping, data });
+  }
+
+  onPong(data: Uint8Array): void {
+    this.deliver({ kind: Kind.Pong, data });
+  }
+
+  onClose(code: number, reason: string): void {
+    this.deliver({ kind: Kind.Close, code, reason });
+  }
+
+  onError(error: ProtocolError): void {
+    this.deliver({ kind: Kind.Error, error });
   }
 
   /** Bytes from the transport. Takes ownership of `chunk` (it may be unmasked in place). */
