@@ -14,7 +14,8 @@ const HELP = `usage: node bench/run.js [options]
   --codec SPEC       import the codec from SPEC instead of 'wscodec/codec'
   --help`;
 
-function parseSize(text) {
+/** '20', '1k', '64KiB', '1m' → bytes (shared with bench/e2e/args.js). */
+export function parseSize(text) {
   const m = /^(\d+)\s*([kKmM]?)(i?[bB])?$/.exec(text.trim());
   if (!m) throw new Error(`bad size: ${text}`);
   const unit = m[2].toLowerCase();

@@ -1,5 +1,7 @@
 // Command-line flags and timing presets for bench/e2e/run.js.
 
+import { parseSize } from '../args.js';
+
 export const HELP = `usage: node bench/e2e/run.js [options]
 
   --quick             shorter slices, fewer rounds (~1.5 min)
@@ -25,12 +27,6 @@ starting with "node" runs under this Node binary, without a shell.`;
 export const SCENARIOS = ['one-in-flight', 'pipelined', 'idle-memory'];
 export const DEFAULT_SIZES = [20, 1024, 16 * 1024, 64 * 1024];
 
-function parseSize(text) {
-  const m = /^(\d+)\s*([kKmM]?)(i?[bB])?$/.exec(text.trim());
-  if (!m) throw new Error(`bad size: ${text}`);
-  const unit = m[2].toLowerCase();
-  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
-}
 
 export function parseArgs(argv) {
   const opts = { pin: true, quick: false, smoke: false, only: null, sizes: null, rounds: null, slices: null, serverA: null, serverB: null, calibrate: false, out: null };
