@@ -72,10 +72,12 @@ async function runConnect(argv: string[]): Promise<number> {
   } });
   if (positionals.length !== 1) throw new Error('connect needs exactly one URL');
   const ws = new WebSocket(positionals[0], values.protocol ?? [], { perMessageDeflate: !values['no-deflate'] });
-  const lines = createInterface({ input: process.stdin, terminal: false });
+  let lines: ReturnType<typeof createInterface> | undefined;
   return new Promise((resolve) => {
     ws.on('open', () => {
       console.log(`Connected to ${ws.url}${ws.protocol ? ` (protocol ${ws.protocol})` : ''}. Lines you type are sent; end input to close.`);
+      // Read stdin only once open, so piped lines are not read before they can be sent.
+      lines = createInterface({ input: process.stdin, terminal: false });
       lines.on('line', (line) => ws.send(line));
       lines.on('close', () => ws.close(1000));
     });
@@ -85,7 +87,8 @@ async function runConnect(argv: string[]): Promise<number> {
     ws.on('error', (err: Error) => console.error(`error: ${err.message}`));
     ws.on('close', (code: number, reason: Buffer) => {
       console.log(`Disconnected (code: ${code}${reason.length ? `, reason: "${reason.toString()}"` : ''})`);
-      lines.close();
+      lines?.close();
+      process.stdin.destroy();
       resolve(code === 1000 || code === 1005 ? 0 : 1);
     });
   });

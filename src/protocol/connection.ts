@@ -246,7 +246,7 @@ export class Connection {
       else this.sendClose(code, reason);
     }
     this.readyState = ReadyState.CLOSING;
-    this.transport.end();
+    this.endAfterWrites();
     this.startCloseTimer();
   }
 
@@ -256,7 +256,7 @@ export class Connection {
     if (!this.closeFrameSent) this.sendClose(err.closeCode, '');
     this.readyState = ReadyState.CLOSING;
     this.decoder.stop();
-    this.transport.end();
+    this.endAfterWrites();
     this.startCloseTimer();
     this.events.error(err);
   }
@@ -321,7 +321,7 @@ export class Connection {
     this.readyState = ReadyState.CLOSING;
     this.closeFrameSent = true;
     this.enqueue(0, () => this.writeFrame(Opcode.Close, payload, true, false));
-    if (this.closeFrameReceived) this.transport.end();
+    if (this.closeFrameReceived) this.endAfterWrites();
     this.startCloseTimer();
   }
 
@@ -343,7 +343,7 @@ export class Connection {
   transportEnded(): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.readyState = ReadyState.CLOSING;
-    this.transport.end();
+    this.endAfterWrites();
   }
 
   /** The transport is gone: deliver what is held back (inflations finish), then report closed. */
@@ -397,6 +397,13 @@ export class Connection {
       return;
     }
     this.transport.write(encodeFrame(opcode as Opcode, data, { fin, rsv1, mask: this.maskFrames }), callback);
+  }
+
+  /** EOF after everything queued so far (frames waiting on a compression go out first). */
+  private endAfterWrites(): void {
+    this.enqueue(0, () => {
+      if (!this.transportGone) this.transport.end();
+    });
   }
 
   private startCloseTimer(): void {

@@ -180,3 +180,16 @@ test('deflate: sends keep their order behind a compression', async () => {
   assert.equal(inflateRawSync(Buffer.concat([out[0].payload, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).toString(), 'x'.repeat(100));
   conn.transportClosed();
 });
+
+test('deflate: the peer closing while a compression is pending still gets the message, then our close, then EOF', async () => {
+  const params = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+  const compressor = createZlibCompressor({ params, role: 'server', maxPayload: 0, options: {} });
+  const { conn, log, frames } = setup({ compressor, compressThreshold: 0 });
+  conn.send(Buffer.from('echo me'), false);
+  conn.receive(clientFrame(8, Buffer.from([0x03, 0xe8])));
+  assert.ok(!log.includes('end'), 'no EOF before the compressed message is written');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(frames().map((f) => f.opcode), [1, 8]);
+  assert.ok(log.includes('end'));
+  conn.transportClosed();
+});
