@@ -20,6 +20,8 @@ export interface NativeAddon {
 
 /** Below this a streaming piece is unmasked or validated in JS rather than across N-API. */
 const NATIVE_FROM = 64;
+/** Below this many bytes a whole region is scanned in JS (measured crossover, one or two frames). */
+const NATIVE_SCAN_FROM = 256;
 
 /** The scan's four results, read right after each call: one array serves every decoder. */
 const result = new Int32Array(4);
@@ -31,6 +33,8 @@ class NativeKernels extends JsKernels {
   }
 
   override scan(start: number, end: number, flags: number, maxPayload: number): number {
+    // A read holding one small frame (an echo, a chat line) costs less in JS than the call.
+    if (end - start < NATIVE_SCAN_FROM) return super.scan(start, end, flags, maxPayload);
     const count = this.addon.scan(this.bytes, start, end, flags, maxPayload, this.table, result);
     const r = result;
     this.consumed = r[0];

@@ -14,3 +14,16 @@ export function allocUninitialized(size: number): Uint8Array {
 export function setUninitializedAllocator(allocator: Allocator): void {
   uninitialized = allocator;
 }
+
+type ViewMaker = (buffer: ArrayBufferLike, byteOffset: number, length: number) => Uint8Array;
+
+let viewMaker: ViewMaker = (buffer, byteOffset, length) => new Uint8Array(buffer, byteOffset, length);
+
+/** A message view of a chunk's memory. Node makes it a Buffer: one object, not a view and then a Buffer of it. */
+export function viewOf(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array {
+  return viewMaker(buffer, byteOffset, length);
+}
+
+export function setViewMaker(maker: ViewMaker): void {
+  viewMaker = maker;
+}

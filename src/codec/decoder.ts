@@ -13,7 +13,7 @@ import {
 import type { Backend, Kernels } from '../backend/types.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from '../backend/utf8-dfa.js';
 import { rotateKey } from '../backend/xor.js';
-import { allocUninitialized } from './alloc.js';
+import { allocUninitialized, viewOf } from './alloc.js';
 import { decodeClosePayload } from './close.js';
 import { Opcode } from './constants.js';
 import { badSequence, invalidUtf8, ProtocolError, scanError, tooBig, tooManyFragments } from './errors.js';
@@ -271,7 +271,7 @@ export class FrameDecoder {
           return;
         }
         const data = viewBuffer !== null
-          ? new Uint8Array(viewBuffer, viewBase + offset, length)
+          ? viewOf(viewBuffer, viewBase + offset, length)
           : k.bytes.slice(offset, offset + length);
         this.emitMessage(data, opcode === Opcode.Binary, (flags & FRAME_RSV1) !== 0);
       } else if (opcode >= 8) {

@@ -9,12 +9,13 @@ import { setPlatformUtf8 } from '../backend/js.js';
 import { createNativeBackend, type NativeAddon } from '../backend/native.js';
 import { forceBackend, forcedBackendFromEnv, registerBackend } from '../backend/select.js';
 import { createWasmBackend, simdSupported } from '../backend/wasm.js';
-import { setUninitializedAllocator } from '../codec/alloc.js';
+import { setUninitializedAllocator, setViewMaker } from '../codec/alloc.js';
 
 const forced = forcedBackendFromEnv();
 
 setPlatformUtf8(isUtf8);
 setUninitializedAllocator((size) => Buffer.allocUnsafe(size));
+setViewMaker((buffer, byteOffset, length) => Buffer.from(buffer as ArrayBuffer, byteOffset, length));
 
 /** Where `npm install` builds the addon (node-gyp's output; see scripts/build-native.js). */
 export const ADDON_PATH = new URL('../../build/Release/wscodec.node', import.meta.url);

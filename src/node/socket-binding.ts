@@ -2,6 +2,7 @@
 // is both the connection's Transport and its event sink, and the socket's listeners are
 // shared functions that find it through a symbol: an idle server holds thousands of
 // these, and a dozen closures each would cost more than the socket's own JS state.
+// Frames produced while one read is handled leave in one write (corked when several).
 
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -35,8 +36,26 @@ export class SocketBinding implements Transport, ConnectionEvents {
     socket.on('error', socketOnError);
   }
 
+  // Frames written while a read is handled wait here and leave together when it is done
+  // (one write for one frame: cheaper than corking the socket around every read).
+  private batching = false;
+  private batch: Uint8Array[] | null = null;
+  private batchCallbacks: Array<WriteCallback | undefined> | null = null;
+  /** Bytes waiting in the batch (part of bufferedAmount). */
+  batchedBytes = 0;
+
   // Transport
   write(chunks: Uint8Array[], callback?: WriteCallback): void {
+    if (this.batching) {
+      const batch = (this.batch ??= []);
+      const callbacks = (this.batchCallbacks ??= []);
+      for (let i = 0; i < chunks.length; i++) {
+        batch.push(chunks[i]);
+        callbacks.push(i === chunks.length - 1 ? callback : undefined);
+        this.batchedBytes += chunks[i].length;
+      }
+      return;
+    }
     const socket = this.socket;
     if (chunks.length === 1) {
       socket.write(chunks[0], callback);
@@ -48,7 +67,42 @@ export class SocketBinding implements Transport, ConnectionEvents {
     socket.uncork();
   }
 
+  /** Hands a read's bytes to the connection, then writes what it produced. */
+  receive(chunk: Buffer): void {
+    this.batching = true;
+    try {
+      this.conn.receive(chunk);
+    } finally {
+      this.batching = false;
+      if (this.batch !== null && this.batch.length > 0) this.flush();
+    }
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    const batch = this.batch!;
+    const callbacks = this.batchCallbacks!;
+    this.batchedBytes = 0;
+    if (batch.length === 1) {
+      socket.write(batch[0], callbacks[0]);
+    } else {
+      socket.cork();
+      for (let i = 0; i < batch.length; i++) socket.write(batch[i], callbacks[i]);
+      socket.uncork();
+    }
+    batch.length = 0;
+    callbacks.length = 0;
+  }
+
   end(): void {
+    if (this.batching) {
+      // EOF goes after the frames batched in this read.
+      this.batching = false;
+      if (this.batch !== null && this.batch.length > 0) this.flush();
+      this.socket.end();
+      this.batching = true;
+      return;
+    }
     this.socket.end();
   }
 
@@ -87,13 +141,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
 }
 
 function socketOnData(this: BoundSocket, chunk: Buffer): void {
-  const conn = this[kBinding]!.conn;
-  this.cork();
-  try {
-    conn.receive(chunk);
-  } finally {
-    this.uncork();
-  }
+  this[kBinding]!.receive(chunk);
 }
 
 function socketOnEnd(this: BoundSocket): void {

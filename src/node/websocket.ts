@@ -52,6 +52,7 @@ export class WebSocket extends EventEmitter {
   private _state: ReadyState = ReadyState.CONNECTING;
   private _socket: Duplex | null = null;
   private _conn: Connection | null = null;
+  private _binding: SocketBinding | null = null;
   private _isServer = true;
   /** Bytes passed to send() after the connection closed (ws counts them too). */
   private _bufferedAfterClose = 0;
@@ -92,7 +93,8 @@ export class WebSocket extends EventEmitter {
   get bufferedAmount(): number {
     const socket = this._socket;
     const inSocket = socket !== null ? socket.writableLength : 0;
-    return inSocket + (this._conn !== null ? this._conn.queuedBytes : 0) + this._bufferedAfterClose;
+    const batched = this._binding !== null ? this._binding.batchedBytes : 0;
+    return inSocket + batched + (this._conn !== null ? this._conn.queuedBytes : 0) + this._bufferedAfterClose;
   }
 
   get isPaused(): boolean {
@@ -109,7 +111,7 @@ export class WebSocket extends EventEmitter {
     net.setTimeout?.(0);
     net.setNoDelay?.(true);
 
-    const binding = new SocketBinding(socket, this);
+    const binding = (this._binding = new SocketBinding(socket, this));
     this._conn = new Connection(binding, binding, {
       role: setup.role,
       maxPayload: setup.maxPayload,
