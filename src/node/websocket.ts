@@ -162,7 +162,8 @@ export class WebSocket extends EventEmitter {
       this._sendAfterClose(bytes, cb);
       return;
     }
-    this._conn!.send(bytes, binary, { compress: opts.compress, fin: opts.fin }, cb);
+    // ws's send options carry compress and fin under the same names.
+    this._conn!.send(bytes, binary, opts, cb);
   }
 
   ping(data?: SendData | WriteCallback, mask?: boolean | WriteCallback, cb?: WriteCallback): void {

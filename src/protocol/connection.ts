@@ -72,6 +72,12 @@ interface Pending {
 
 const EMPTY = new Uint8Array(0);
 
+export interface SendFlags {
+  compress?: boolean;
+  fin?: boolean;
+}
+const NO_FLAGS: SendFlags = {};
+
 export class Connection {
   readyState: ReadyState = ReadyState.OPEN;
   /** The code and reason of the peer's close frame; 1006 until one arrives. */
@@ -267,7 +273,7 @@ export class Connection {
    * Sends a data message or, with fin false, a fragment of one. Compression is decided by
    * the first fragment (deflate negotiated, `compress` not false, at least the threshold).
    */
-  send(data: Uint8Array, isBinary: boolean, options: { compress?: boolean; fin?: boolean } = {}, callback?: WriteCallback): void {
+  send(data: Uint8Array, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
     const fin = options.fin !== false;
     let opcode: number = Opcode.Continuation;
     let rsv1 = false;
@@ -278,7 +284,9 @@ export class Connection {
     }
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
     if (!this.sendingCompressed) {
-      this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
+      // Nothing waiting (the usual case): write now, without a queued closure.
+      if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
+      else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
       return;
     }
     this.enqueue(data.length, () => {
@@ -372,7 +380,8 @@ export class Connection {
   }
 
   private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback): void {
-    this.enqueue(0, () => this.writeFrame(opcode, data, true, false, callback));
+    if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, true, false, callback);
+    else this.enqueue(0, () => this.writeFrame(opcode, data, true, false, callback));
   }
 
   private enqueue(bytes: number, op: () => void): void {
