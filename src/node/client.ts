@@ -9,7 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'nod
 import { checkClientProtocols, checkUpgradeResponse, clientRequestHead, createClientKey } from '../protocol/handshake.js';
 import { ResponseHeadParser, type ResponseHead } from '../protocol/http.js';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
-import { clientDeflateOffer, clientDeflateAccept, type NegotiatedDeflate } from './deflate-setup.js';
+import { clientDeflateAccept, clientDeflateOffer, deflateOptions, type NegotiatedDeflate } from './deflate-setup.js';
 import type { WebSocket } from './websocket.js';
 
 export interface ClientOptions extends TlsOptions {
@@ -48,8 +48,8 @@ export function connectAsClient(ws: WebSocket, address: string | URL, protocols:
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const key = createClientKey();
   const maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
-  const deflate = options.perMessageDeflate ?? true;
-  const offer = deflate === false ? undefined : clientDeflateOffer(deflate === true ? {} : deflate);
+  const deflate = deflateOptions(options.perMessageDeflate ?? true);
+  const offer = deflate && clientDeflateOffer(deflate);
 
   const servername = isIP(host) ? undefined : host;
   const socket: Duplex = options.createConnection
@@ -108,7 +108,7 @@ export function connectAsClient(ws: WebSocket, address: string | URL, protocols:
     let protocol: string;
     try {
       protocol = checkUpgradeResponse(head, key, protocols);
-      negotiated = clientDeflateAccept(head.headers['sec-websocket-extensions'], offer !== undefined ? (deflate === true ? {} : deflate as PerMessageDeflateOptions) : undefined, maxPayload);
+      negotiated = clientDeflateAccept(head.headers['sec-websocket-extensions'], deflate);
     } catch (err) {
       fail(err as Error);
       return;
@@ -120,10 +120,8 @@ export function connectAsClient(ws: WebSocket, address: string | URL, protocols:
       skipUTF8Validation: options.skipUTF8Validation,
       autoPong: options.autoPong,
       closeTimeout: options.closeTimeout,
-      compressor: negotiated?.compressor,
-      compressThreshold: negotiated?.threshold,
+      deflate: negotiated,
       protocol,
-      extensions: negotiated?.extensions,
     });
     ws.emit('upgrade', head);
     ws.emit('open');

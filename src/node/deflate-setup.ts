@@ -1,33 +1,33 @@
 // permessage-deflate for the Node handshakes: the protocol layer negotiates, node:zlib
-// compresses. One place joins the two so server and client agree on what they build.
+// compresses. Negotiation only agrees on parameters; the compressor is made when the
+// connection starts (WebSocket._setSocket), so a handshake refused later owns nothing.
 
-import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
-import { acceptDeflateResponse, deflateOffer, negotiateDeflate } from '../protocol/permessage-deflate.js';
-import type { MessageCompressor } from '../protocol/deflate.js';
+import type { DeflateParams, MessageCompressor, PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { HandshakeError } from '../protocol/handshake.js';
+import { acceptDeflateResponse, deflateOffer, negotiateDeflate } from '../protocol/permessage-deflate.js';
 import { createZlibCompressor } from './zlib-compressor.js';
 
 export interface NegotiatedDeflate {
-  compressor: MessageCompressor;
+  params: DeflateParams;
   /** The Sec-WebSocket-Extensions value both sides agreed on. */
   extensions: string;
-  threshold: number;
+  options: PerMessageDeflateOptions;
+}
+
+/** ws's `perMessageDeflate` option: `true` means all defaults. */
+export function deflateOptions(option: boolean | PerMessageDeflateOptions | undefined): PerMessageDeflateOptions | undefined {
+  return option === true ? {} : option || undefined;
 }
 
 /** Server: accept the client's offer if any is acceptable; a malformed offer is a 400. */
-export function serverDeflateAccept(offerHeader: string, options: PerMessageDeflateOptions, maxPayload: number): NegotiatedDeflate | null {
+export function serverDeflateAccept(offerHeader: string, options: PerMessageDeflateOptions): NegotiatedDeflate | null {
   let negotiated;
   try {
     negotiated = negotiateDeflate(offerHeader, options);
   } catch (err) {
     throw new HandshakeError(`Invalid or unacceptable Sec-WebSocket-Extensions header: ${(err as Error).message}`, 400);
   }
-  if (negotiated === null) return null;
-  return {
-    compressor: createZlibCompressor({ params: negotiated.params, role: 'server', maxPayload, options }),
-    extensions: negotiated.response,
-    threshold: options.threshold ?? 1024,
-  };
+  return negotiated === null ? null : { params: negotiated.params, extensions: negotiated.response, options };
 }
 
 /** Client: the offer to send. */
@@ -36,18 +36,17 @@ export function clientDeflateOffer(options: PerMessageDeflateOptions): string {
 }
 
 /** Client: check the server's answer; anything not offered fails the connection. */
-export function clientDeflateAccept(header: string | undefined, options: PerMessageDeflateOptions | undefined, maxPayload: number): NegotiatedDeflate | undefined {
+export function clientDeflateAccept(header: string | undefined, options: PerMessageDeflateOptions | undefined): NegotiatedDeflate | undefined {
   if (header === undefined) return undefined;
   if (options === undefined) throw new Error('Server sent a Sec-WebSocket-Extensions header but no extension was requested');
-  let params;
   try {
-    params = acceptDeflateResponse(header, options);
+    return { params: acceptDeflateResponse(header, options), extensions: header, options };
   } catch (err) {
     throw new Error(`Invalid Sec-WebSocket-Extensions header: ${(err as Error).message}`);
   }
-  return {
-    compressor: createZlibCompressor({ params, role: 'client', maxPayload, options }),
-    extensions: header,
-    threshold: options.threshold ?? 1024,
-  };
+}
+
+/** The connection's compressor for what was negotiated. */
+export function startCompressor(deflate: NegotiatedDeflate, role: 'server' | 'client', maxPayload: number): MessageCompressor {
+  return createZlibCompressor({ params: deflate.params, role, maxPayload, options: deflate.options });
 }

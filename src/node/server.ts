@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { acceptResponseLines, HandshakeError, readUpgradeRequest } from '../protocol/handshake.js';
-import { serverDeflateAccept, type NegotiatedDeflate } from './deflate-setup.js';
+import { deflateOptions, serverDeflateAccept, type NegotiatedDeflate } from './deflate-setup.js';
 import { WebSocket } from './websocket.js';
 
 type VerifyInfo = { origin: string | undefined; secure: boolean; req: IncomingMessage };
@@ -161,10 +161,8 @@ export class WebSocketServer extends EventEmitter {
     try {
       const offer = readUpgradeRequest(req, { maxHeaders: this.options.maxHeaders });
       key = offer.key;
-      if (this.options.perMessageDeflate && offer.extensions !== undefined) {
-        const options = this.options.perMessageDeflate === true ? {} : this.options.perMessageDeflate;
-        deflate = serverDeflateAccept(offer.extensions, options, this.options.maxPayload);
-      }
+      const options = deflateOptions(this.options.perMessageDeflate);
+      if (options && offer.extensions !== undefined) deflate = serverDeflateAccept(offer.extensions, options);
       if (offer.protocols.length > 0) {
         const chosen = this.options.handleProtocols ? this.options.handleProtocols(new Set(offer.protocols), req) : offer.protocols[0];
         if (chosen !== false && chosen !== undefined) protocol = chosen;
@@ -175,7 +173,6 @@ export class WebSocketServer extends EventEmitter {
         if (verify.length === 2) {
           (verify as (i: VerifyInfo, cb: VerifyCallback) => void)(info, (verified, code = 401, message, headers) => {
             if (!verified) {
-              deflate?.compressor.close();
               this._refuse(req, socket, new HandshakeError(message ?? '', code, Object.entries(headers ?? {})), onSocketError);
               return;
             }
@@ -186,7 +183,6 @@ export class WebSocketServer extends EventEmitter {
         if (!(verify as (i: VerifyInfo) => boolean)(info)) throw new HandshakeError('', 401);
       }
     } catch (err) {
-      deflate?.compressor.close();
       const refusal = err instanceof HandshakeError ? err : new HandshakeError((err as Error).message, 400);
       this._refuse(req, socket, refusal, onSocketError);
       return;
@@ -199,12 +195,10 @@ export class WebSocketServer extends EventEmitter {
     socket: Duplex, head: Buffer, callback: (ws: WebSocket, req: IncomingMessage) => void, onSocketError: () => void,
   ): void {
     if (!socket.readable || !socket.writable) {
-      deflate?.compressor.close();
       socket.destroy();
       return;
     }
     if (this._state !== State.Running) {
-      deflate?.compressor.close();
       this._refuse(req, socket, new HandshakeError('The server is closing', 503), onSocketError);
       return;
     }
@@ -222,10 +216,8 @@ export class WebSocketServer extends EventEmitter {
       autoPong: this.options.autoPong,
       closeTimeout: this.options.closeTimeout,
       maxPendingPongs: this.options.maxPendingPongs,
-      compressor: deflate?.compressor,
-      compressThreshold: deflate?.threshold,
+      deflate: deflate ?? undefined,
       protocol,
-      extensions: deflate?.extensions,
     });
     if (this.clients) {
       this.clients.add(ws);

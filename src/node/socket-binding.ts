@@ -95,14 +95,8 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 
   end(): void {
-    if (this.batching) {
-      // EOF goes after the frames batched in this read.
-      this.batching = false;
-      if (this.batch !== null && this.batch.length > 0) this.flush();
-      this.socket.end();
-      this.batching = true;
-      return;
-    }
+    // EOF goes after the frames batched in this read.
+    if (this.batch !== null && this.batch.length > 0) this.flush();
     this.socket.end();
   }
 

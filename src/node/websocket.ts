@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { isValidCloseCode } from '../codec/close.js';
 import { Connection, ReadyState, type WriteCallback } from '../protocol/connection.js';
-import type { MessageCompressor } from '../protocol/deflate.js';
 import { connectAsClient, type ClientOptions } from './client.js';
+import { startCompressor, type NegotiatedDeflate } from './deflate-setup.js';
 import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.js';
 import { SocketBinding, toBuffer } from './socket-binding.js';
 
@@ -27,10 +27,9 @@ export interface SocketSetup {
   autoPong?: boolean;
   closeTimeout?: number;
   maxPendingPongs?: number;
-  compressor?: MessageCompressor;
-  compressThreshold?: number;
+  /** permessage-deflate as negotiated in the handshake. */
+  deflate?: NegotiatedDeflate;
   protocol?: string;
-  extensions?: string;
 }
 
 export class WebSocket extends EventEmitter {
@@ -49,11 +48,10 @@ export class WebSocket extends EventEmitter {
   extensions = '';
 
   private _binaryType: BinaryType = 'nodebuffer';
+  /** The state before a connection exists (connecting, or a failed handshake); then the connection has it. */
   private _state: ReadyState = ReadyState.CONNECTING;
-  private _socket: Duplex | null = null;
   private _conn: Connection | null = null;
   private _binding: SocketBinding | null = null;
-  private _isServer = true;
   /** Bytes passed to send() after the connection closed (ws counts them too). */
   private _bufferedAfterClose = 0;
   /** Internal: the server tracking this client in `clients`. */
@@ -73,7 +71,6 @@ export class WebSocket extends EventEmitter {
       options = protocols;
       protocols = undefined;
     }
-    this._isServer = false;
     const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
     this.url = connectAsClient(this, address, list, options ?? {});
   }
@@ -91,8 +88,7 @@ export class WebSocket extends EventEmitter {
   }
 
   get bufferedAmount(): number {
-    const socket = this._socket;
-    const inSocket = socket !== null ? socket.writableLength : 0;
+    const inSocket = this._binding !== null ? this._binding.socket.writableLength : 0;
     const batched = this._binding !== null ? this._binding.batchedBytes : 0;
     return inSocket + batched + (this._conn !== null ? this._conn.queuedBytes : 0) + this._bufferedAfterClose;
   }
@@ -103,10 +99,8 @@ export class WebSocket extends EventEmitter {
 
   /** Takes over a socket whose handshake is complete. Internal: called by the server and the client. */
   _setSocket(socket: Duplex, head: Uint8Array, setup: SocketSetup): void {
-    this._socket = socket;
-    this._isServer = setup.role === 'server';
     this.protocol = setup.protocol ?? '';
-    this.extensions = setup.extensions ?? '';
+    this.extensions = setup.deflate?.extensions ?? '';
     const net = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
     net.setTimeout?.(0);
     net.setNoDelay?.(true);
@@ -119,10 +113,9 @@ export class WebSocket extends EventEmitter {
       autoPong: setup.autoPong,
       closeTimeout: setup.closeTimeout,
       maxPendingPongs: setup.maxPendingPongs,
-      compressor: setup.compressor,
-      compressThreshold: setup.compressThreshold,
+      compressor: setup.deflate && startCompressor(setup.deflate, setup.role, setup.maxPayload ?? 0),
+      compressThreshold: setup.deflate?.options.threshold,
     });
-    this._state = ReadyState.OPEN;
     binding.attach(this._conn);
     // Bytes that arrived with the handshake are read after the caller attached its listeners.
     if (head.length > 0) socket.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
@@ -135,7 +128,6 @@ export class WebSocket extends EventEmitter {
 
   /** Internal (SocketBinding): the connection is closed and everything received was delivered. */
   _onClosed(code: number, reason: string): void {
-    this._state = ReadyState.CLOSED;
     this.emit('close', code, reason === '' ? EMPTY : Buffer.from(reason));
   }
 
@@ -215,7 +207,7 @@ export class WebSocket extends EventEmitter {
       this._abortHandshake?.('WebSocket was closed before the connection was established');
       return;
     }
-    this._socket!.destroy();
+    this._binding!.socket.destroy();
   }
 
   pause(): void {
@@ -273,10 +265,8 @@ export interface SendOptions {
 }
 
 
-const utf8 = new TextEncoder();
-
 function toBytes(data: Exclude<SendData, number>): Uint8Array {
-  if (typeof data === 'string') return data.length < 64 ? utf8.encode(data) : Buffer.from(data);
+  if (typeof data === 'string') return Buffer.from(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if ((data as object) instanceof ArrayBuffer || (data as object) instanceof SharedArrayBuffer) return new Uint8Array(data as ArrayBuffer);

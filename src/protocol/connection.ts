@@ -284,9 +284,7 @@ export class Connection {
     }
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
     if (!this.sendingCompressed) {
-      // Nothing waiting (the usual case): write now, without a queued closure.
-      if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
-      else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
+      this.writeInOrder(opcode, data, fin, callback);
       return;
     }
     this.enqueue(data.length, () => {
@@ -296,7 +294,7 @@ export class Connection {
         if (this.readyState === ReadyState.CLOSED) return;
         if (err) {
           callback?.(err);
-          this.fail(new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_DEFLATE'));
+          this.fail(err instanceof ProtocolError ? err : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'));
         } else {
           this.writeFrame(opcode, compressed!, fin, rsv1, callback);
         }
@@ -325,10 +323,8 @@ export class Connection {
   close(code?: number, reason = ''): void {
     if (this.readyState === ReadyState.CLOSED) return;
     if (this.closeFrameSent) return;
-    const payload = encodeClosePayload(code, reason);
+    this.sendClose(code, reason);
     this.readyState = ReadyState.CLOSING;
-    this.closeFrameSent = true;
-    this.enqueue(0, () => this.writeFrame(Opcode.Close, payload, true, false));
     if (this.closeFrameReceived) this.endAfterWrites();
     this.startCloseTimer();
   }
@@ -373,15 +369,21 @@ export class Connection {
     this.events.closed(this.closeCode, this.closeReason);
   }
 
+  /** Queues our close frame; an invalid code or reason throws before anything changes. */
   private sendClose(code: number | undefined, reason: string): void {
-    this.closeFrameSent = true;
     const payload = encodeClosePayload(code, reason);
-    this.enqueue(0, () => this.writeFrame(Opcode.Close, payload, true, false));
+    this.closeFrameSent = true;
+    this.sendControl(Opcode.Close, payload);
   }
 
   private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback): void {
-    if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, true, false, callback);
-    else this.enqueue(0, () => this.writeFrame(opcode, data, true, false, callback));
+    this.writeInOrder(opcode, data, true, callback);
+  }
+
+  /** An uncompressed frame: written now when nothing waits (no queued closure), else queued. */
+  private writeInOrder(opcode: number, data: Uint8Array, fin: boolean, callback?: WriteCallback): void {
+    if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
+    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
   }
 
   private enqueue(bytes: number, op: () => void): void {

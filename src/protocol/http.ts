@@ -92,13 +92,17 @@ const MAX_HEADERS = 100;
  * malformed or oversized head throws.
  */
 export class ResponseHeadParser {
-  private buffered = new Uint8Array(0);
+  private buffered: Uint8Array = new Uint8Array(0);
 
   push(chunk: Uint8Array): { head: ResponseHead; rest: Uint8Array } | null {
     const searchFrom = Math.max(0, this.buffered.length - 3);
-    const joined = new Uint8Array(this.buffered.length + chunk.length);
-    joined.set(this.buffered);
-    joined.set(chunk, this.buffered.length);
+    // Usually the whole head is in the first chunk: only a split head is copied together.
+    let joined: Uint8Array = chunk;
+    if (this.buffered.length > 0) {
+      joined = new Uint8Array(this.buffered.length + chunk.length);
+      joined.set(this.buffered);
+      joined.set(chunk, this.buffered.length);
+    }
     const end = findHeadEnd(joined, searchFrom);
     if (end < 0) {
       if (joined.length > MAX_HEAD_BYTES) throw new Error('The HTTP response head is too large');
