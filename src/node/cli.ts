@@ -9,7 +9,8 @@ import { startEcho } from './echo.js';
 import { WebSocket } from './websocket.js';
 
 const USAGE = `Usage:
-  wscodec echo [--port N] [--host H] [--deflate]   echo server (text stays text, binary stays binary)
+  wscodec echo [--port N] [--host H] [--deflate] [--max-payload BYTES] [--handshake-timeout MS]
+                                                   echo server (text stays text, binary stays binary)
   wscodec chat [--port N] [--host H]               chat demo: a page and a broadcasting WebSocket endpoint
   wscodec connect <url> [--protocol P]... [--no-deflate]
                                                    interactive client: stdin lines are sent, messages printed
@@ -37,6 +38,13 @@ function portOf(value: string | undefined, fallback: number): number {
   return port;
 }
 
+function countOf(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Closes `stop` on SIGINT/SIGTERM so the process exits cleanly. */
 function stopOnSignal(stop: () => Promise<void>): void {
   const onSignal = () => {
@@ -51,8 +59,15 @@ function stopOnSignal(stop: () => Promise<void>): void {
 async function runEcho(argv: string[]): Promise<undefined> {
   const { values } = parseArgs({ args: argv, options: {
     port: { type: 'string', short: 'p' }, host: { type: 'string' }, deflate: { type: 'boolean' },
+    'max-payload': { type: 'string' }, 'handshake-timeout': { type: 'string' },
   } });
-  const echo = await startEcho({ port: portOf(values.port, 9001), host: values.host, deflate: values.deflate });
+  const echo = await startEcho({
+    port: portOf(values.port, 9001),
+    host: values.host,
+    deflate: values.deflate,
+    maxPayload: countOf(values['max-payload'], '--max-payload'),
+    handshakeTimeout: countOf(values['handshake-timeout'], '--handshake-timeout'),
+  });
   console.log(`wscodec echo server listening on ${echo.url} (backend: ${backend}${values.deflate ? ', permessage-deflate' : ''})`);
   stopOnSignal(echo.close);
   return undefined;

@@ -9,6 +9,8 @@ export interface EchoOptions {
   /** Negotiate permessage-deflate when clients offer it. */
   deflate?: boolean;
   maxPayload?: number;
+  /** Milliseconds a client has to complete its upgrade request (the server's default otherwise). */
+  handshakeTimeout?: number;
 }
 
 export interface EchoServer {
@@ -25,6 +27,7 @@ export async function startEcho(options: EchoOptions = {}): Promise<EchoServer> 
     host,
     maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
     perMessageDeflate: options.deflate ? { threshold: 0 } : false,
+    ...(options.handshakeTimeout !== undefined && { handshakeTimeout: options.handshakeTimeout }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
