@@ -1,0 +1,13 @@
+// ws's echo server, for calibrating the harness: ws's Autobahn results are known, so
+// the harness must reproduce them. Prints the same "listening on ws://…" line as
+// `wscodec echo`. Options mirror the ones the conformance run gives wscodec.
+import { WebSocketServer } from 'ws';
+
+const maxPayload = Number(process.env.MAX_PAYLOAD ?? 16 * 1024 * 1024);
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload, perMessageDeflate: { threshold: 0 } });
+server.on('connection', (ws) => {
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  ws.on('error', () => {});
+});
+server.on('listening', () => console.log(`ws echo server listening on ws://127.0.0.1:${server.address().port}`));
+process.on('SIGTERM', () => process.exit(0));
