@@ -67,6 +67,10 @@ export class SocketBinding implements Transport, ConnectionEvents {
     socket.uncork();
   }
 
+  writeBacklog(): number {
+    return this.socket.writableLength;
+  }
+
   /** Hands a read's bytes to the connection, then writes what it produced. */
   receive(chunk: Buffer): void {
     this.batching = true;

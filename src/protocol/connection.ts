@@ -30,6 +30,12 @@ export interface Transport {
   /** Backpressure on receive: stop / start delivering bytes to receive(). */
   pauseReading(): void;
   resumeReading(): void;
+  /**
+   * Bytes written that the other side has not taken yet (a socket's write queue). The
+   * ping-flood guard only trips while this is above 0: pongs that are merely waiting
+   * for the end of a read are not a flood. Without it, the pong count alone decides.
+   */
+  writeBacklog?(): number;
 }
 
 export interface ConnectionEvents {
@@ -109,6 +115,7 @@ export class Connection {
   private sendingOpcode = 0;
   private sendingCompressed = false;
   private pendingPongs = 0;
+  private flooded = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly transport: Transport, private readonly events: ConnectionEvents, options: ConnectionOptions) {
@@ -231,11 +238,17 @@ export class Connection {
   }
 
   private answerPing(data: Uint8Array): void {
-    if (this.closeFrameSent) return;
-    if (this.pendingPongs >= this.maxPendingPongs) {
+    if (this.closeFrameSent || this.flooded) return;
+    const transport = this.transport;
+    if (this.pendingPongs >= this.maxPendingPongs && (transport.writeBacklog === undefined || transport.writeBacklog() > 0)) {
       // The peer pings faster than it reads our pongs: every answer would only queue up.
+      // No close frame: a peer that does not read would never see it. The rest of the
+      // read is dropped with the connection, so this is reported once.
+      this.flooded = true;
+      this.readyState = ReadyState.CLOSING;
+      this.decoder.stop();
       this.events.error(new ProtocolError('Ping flood: pongs are not being read', CloseCode.PolicyViolation, 'WS_ERR_PING_FLOOD'));
-      this.transport.destroy();
+      transport.destroy();
       return;
     }
     this.pendingPongs++;

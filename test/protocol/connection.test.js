@@ -38,6 +38,7 @@ function setup(options = {}) {
     },
     end: () => log.push('end'),
     destroy: () => log.push('destroy'),
+    ...(options.backlog && { writeBacklog: () => options.backlog() }),
     pauseReading: () => log.push('pause'),
     resumeReading: () => log.push('resume'),
   };
@@ -128,6 +129,24 @@ test('ping flood: more unflushed auto-pongs than allowed terminates the connecti
   conn.receive(Buffer.concat(pings));
   assert.deepEqual(log.find((e) => e[0] === 'error'), ['error', 1008, 'WS_ERR_PING_FLOOD']);
   assert.ok(log.includes('destroy'));
+});
+
+test('ping flood: unflushed pongs are no flood while the transport has no write backlog', () => {
+  let backlog = 0;
+  const { conn, log, frames } = setup({ holdWrites: true, maxPendingPongs: 8, backlog: () => backlog });
+  const burst = () => {
+    const pings = [];
+    for (let i = 0; i < 20; i++) pings.push(clientFrame(9, `${i}`));
+    return Buffer.concat(pings);
+  };
+  conn.receive(burst());
+  assert.equal(log.filter((e) => e[0] === 'error').length, 0);
+  assert.equal(frames().filter((f) => f.opcode === 10).length, 20);
+  // Now the socket is backed up: the same burst is a flood, reported once.
+  backlog = 1;
+  conn.receive(burst());
+  assert.deepEqual(log.filter((e) => e[0] === 'error'), [['error', 1008, 'WS_ERR_PING_FLOOD']]);
+  assert.equal(log.filter((e) => e === 'destroy').length, 1);
 });
 
 test('pause holds events back and pauses reading; resume delivers them in order', () => {

@@ -12,7 +12,8 @@ const maxPayload = Number(process.env.MAX_PAYLOAD ?? 16 * 1024 * 1024);
 
 function runCase(n) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${base}/runCase?case=${n}`, { maxPayload, perMessageDeflate: true });
+    // maxFragments: 0 turns off ws's fragment limit (see ws-echo-server.js); wscodec ignores it.
+    const ws = new WebSocket(`${base}/runCase?case=${n}`, { maxPayload, maxFragments: 0, perMessageDeflate: true });
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     ws.on('error', () => {}); // the harness judges what happened on the wire
     ws.on('close', resolve);
