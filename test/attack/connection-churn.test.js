@@ -5,6 +5,7 @@
 // 20 000 connections, a warm heap does not.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { clientFrame, fdCount, mib, MiB, OP, rawConnect, rss, startServer, waitUntil } from './harness.js';
 
@@ -24,6 +25,12 @@ const FD_SLACK = 2; // descriptors the server may hold beyond its baseline (time
 const RSS_GROWTH_BOUND = 24 * MiB;
 const HEAP_GROWTH_BOUND = 4 * MiB;
 
+/** The soft limit on open files (the server inherits it): each side holds 5 000 sockets at once. */
+function openFileLimit() {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line.split(/\s{2,}/)[1]);
+}
+
 /** Runs `fn(i)` for i in [0, n) with at most `limit` in flight; returns the results in order. */
 async function pool(n, limit, fn) {
   const results = new Array(n);
@@ -39,6 +46,8 @@ async function pool(n, limit, fn) {
 }
 
 test(`connection churn: ${ROUNDS} rounds of ${CONNECTIONS} connections leave no descriptors and no growing RSS behind`, { timeout: 170_000 }, async (t) => {
+  const limit = openFileLimit();
+  assert.ok(limit >= CONNECTIONS + 500, `open-file limit ${limit} is too low for ${CONNECTIONS} connections: raise it (ulimit -n; .ci/run does)`);
   const server = await startServer(t, { gcHook: true });
   const all = new Set();
   t.after(() => { for (const c of all) c.destroy(); });

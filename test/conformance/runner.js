@@ -97,6 +97,16 @@ const handshakeFailure = (kase, problem) => finishResult(kase, {
   trace: [], marks: [], handshakeProblem: problem, role: 'n/a',
 }, 0);
 
+/** Reads the peer's HTTP head, or gives the case's FAILED result when it does not come. */
+async function headOrFailure(socket, kase) {
+  try {
+    return await readHead(socket);
+  } catch (err) {
+    socket.destroy();
+    return { failure: handshakeFailure(kase, err.message) };
+  }
+}
+
 /** The harness as a client against a server at host:port. */
 export async function runAsClient({ host = '127.0.0.1', port, cases, onResult = () => {} }) {
   const results = [];
@@ -119,14 +129,8 @@ async function clientCase(host, port, kase) {
   }
   const key = newKey();
   socket.write(upgradeRequest({ host: `${host}:${port}`, path: `/${kase.id}`, key, extensions: kase.deflate?.offer }));
-  let head;
-  let rest;
-  try {
-    ({ head, rest } = await readHead(socket));
-  } catch (err) {
-    socket.destroy();
-    return handshakeFailure(kase, err.message);
-  }
+  const { head, rest, failure } = await headOrFailure(socket, kase);
+  if (failure) return failure;
   const problems = checkSwitchingResponse(head, key);
   let deflate = null;
   try {
@@ -203,14 +207,8 @@ export async function runAsServer({ cases, startClient, onResult = () => {} }) {
 }
 
 async function serverCase(socket, kase, index) {
-  let head;
-  let rest;
-  try {
-    ({ head, rest } = await readHead(socket));
-  } catch (err) {
-    socket.destroy();
-    return handshakeFailure(kase, err.message);
-  }
+  const { head, rest, failure } = await headOrFailure(socket, kase);
+  if (failure) return failure;
   const problems = checkUpgradeRequest(head);
   const path = head.startLine.split(' ')[1];
   if (path !== `/runCase?case=${index}`) problems.push(`asked for ${path}, expected /runCase?case=${index}`);
