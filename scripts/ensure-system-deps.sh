@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the tests need: for test/interop/, a real browser (Debian's
+# System packages the tests need: redis-server for test/scale/; for test/interop/, a real browser (Debian's
 # chromium, driven by playwright-core) and a real foreign peer (Debian's python3-websockets,
 # run with /usr/bin/python3). Installs only what is missing, so it is quick when all is
 # present; without root it only says what is missing and leaves the tests to fail clearly.
@@ -8,6 +8,7 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)  # test/node/tls.test.js makes a throwaway certificate
+command -v redis-server >/dev/null || missing+=(redis-server)  # test/scale/ runs a real Redis on a loopback port
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
   missing+=(python3-websockets)
 fi

@@ -8,3 +8,5 @@ export { broadcast, type BroadcastOptions } from './node/broadcast.js';
 export type { ClientOptions } from './node/client.js';
 export type { PerMessageDeflateOptions } from './protocol/deflate.js';
 export { WebSocket as default } from './node/websocket.js';
+export { Topics, InProcessBus, type Backplane, type BackplaneMessage, type TopicsOptions, type PublishOptions } from './node/topics.js';
+export { createRedisBackplane, type RedisBackplaneOptions } from './node/redis-backplane.js';

@@ -11,7 +11,9 @@ import { WebSocket } from './websocket.js';
 const USAGE = `Usage:
   wscodec echo [--port N] [--host H] [--deflate] [--max-payload BYTES] [--handshake-timeout MS]
                                                    echo server (text stays text, binary stays binary)
-  wscodec chat [--port N] [--host H]               chat demo: a page and a broadcasting WebSocket endpoint
+  wscodec chat [--port N] [--host H] [--redis redis://HOST:PORT]
+                                                   chat demo: a page and a broadcasting WebSocket endpoint;
+                                                   with --redis, every process on that Redis shares the room
   wscodec connect <url> [--protocol P]... [--no-deflate]
                                                    interactive client: stdin lines are sent, messages printed
 Set WSCODEC_BACKEND=native|wasm|js to pin the codec backend.`;
@@ -74,9 +76,11 @@ async function runEcho(argv: string[]): Promise<undefined> {
 }
 
 async function runChat(argv: string[]): Promise<undefined> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', short: 'p' }, host: { type: 'string' } } });
-  const chat = await startChat({ port: portOf(values.port, 8080), host: values.host });
-  console.log(`wscodec chat demo on ${chat.httpUrl} (WebSocket endpoint ${chat.url}, backend: ${backend})`);
+  const { values } = parseArgs({ args: argv, options: {
+    port: { type: 'string', short: 'p' }, host: { type: 'string' }, redis: { type: 'string' },
+  } });
+  const chat = await startChat({ port: portOf(values.port, 8080), host: values.host, redis: values.redis });
+  console.log(`wscodec chat demo on ${chat.httpUrl} (WebSocket endpoint ${chat.url}, backend: ${backend}${chat.redis ? `, redis: ${chat.redis}` : ''})`);
   stopOnSignal(chat.close);
   return undefined;
 }

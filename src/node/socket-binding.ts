@@ -67,6 +67,23 @@ export class SocketBinding implements Transport, ConnectionEvents {
     socket.uncork();
   }
 
+  /**
+   * Holds this tick's writes and sends them together on the next tick. Broadcasts use it:
+   * a burst of publishes then costs each subscriber one write, not one per message.
+   * Inside a read it changes nothing (the read's own batch leaves when the read is done).
+   */
+  holdWritesUntilNextTick(): void {
+    if (this.batching) return;
+    this.batching = true;
+    process.nextTick(releaseHeldWrites, this);
+  }
+
+  /** Ends a hold started by holdWritesUntilNextTick. */
+  releaseHeldWrites(): void {
+    this.batching = false;
+    if (this.batch !== null && this.batch.length > 0) this.flush();
+  }
+
   writeBacklog(): number {
     return this.socket.writableLength;
   }
@@ -83,6 +100,14 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 
   private flush(): void {
+    if (this.socket.destroyed) {
+      // Nothing can be written any more (a held write outlived the socket): callbacks still hear.
+      for (const cb of this.batchCallbacks!) if (cb) process.nextTick(cb, new Error('The socket is closed'));
+      this.batch!.length = 0;
+      this.batchCallbacks!.length = 0;
+      this.batchedBytes = 0;
+      return;
+    }
     const socket = this.socket;
     const batch = this.batch!;
     const callbacks = this.batchCallbacks!;
@@ -136,6 +161,10 @@ export class SocketBinding implements Transport, ConnectionEvents {
   closed(code: number, reason: string): void {
     this.owner._onClosed(code, reason);
   }
+}
+
+function releaseHeldWrites(binding: SocketBinding): void {
+  binding.releaseHeldWrites();
 }
 
 function socketOnData(this: BoundSocket, chunk: Buffer): void {

@@ -231,8 +231,9 @@ export class WebSocket extends EventEmitter {
   }
 
   /** Internal: writes frames encoded once for many sockets (broadcast). */
-  _sendFrames(frames: Uint8Array[], cb?: WriteCallback): boolean {
+  _sendFrames(frames: Uint8Array[], cb?: WriteCallback, coalesce = false): boolean {
     if (this.readyState !== ReadyState.OPEN) return false;
+    if (coalesce) this._binding?.holdWritesUntilNextTick();
     this._conn!.sendFrames(frames, cb);
     return true;
   }

@@ -7,11 +7,21 @@
 //   {type: 'message', from, text}
 //   {type: 'error', text}             to one client, e.g. after a binary frame
 // Client → server: plain text frames; the text is the chat line as typed.
+//
+// Scale-out (`redis` option, `wscodec chat --redis URL`): every chat process subscribes its
+// clients to the topic 'chat' of a Topics with a Redis backplane, so broadcasts reach the
+// clients of every process sharing that Redis. Guest names then carry a per-process tag
+// (guest-3@k7q2) so they stay unique across processes; 'online' counts this process only.
+// Local delivery never waits for Redis: while Redis is down the local room keeps working,
+// the failure is logged once per outage, and other processes miss those lines for good.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { CHAT_PAGE } from './chat-page.js';
 // The one place the default WebSocketServer comes from.
 import { WebSocketServer as DefaultWebSocketServer } from '../server.js';
+import { Topics } from '../topics.js';
+import { createRedisBackplane } from '../redis-backplane.js';
 
 /** The slice of ws@8's WebSocket the chat uses (so ws itself can be injected in tests). */
 export interface ChatSocket {
@@ -45,6 +55,15 @@ export interface ChatOptions {
   host?: string;
   /** Any class with ws@8's WebSocketServer API; defaults to wscodec's. */
   WebSocketServer?: ChatServerClass;
+  /**
+   * redis://host:port — share the room with every chat process using this Redis (topic
+   * 'chat' under `redisPrefix`). Without it the room is this process only.
+   */
+  redis?: string;
+  /** Key prefix for the Redis backplane's channels (default: the backplane's own). */
+  redisPrefix?: string;
+  /** Where Redis outages and recoveries are reported, one line each; default console.error. */
+  log?: (line: string) => void;
 }
 
 export interface ChatHandle {
@@ -53,9 +72,14 @@ export interface ChatHandle {
   /** http://host:port/ — open this in a browser. */
   httpUrl: string;
   port: number;
+  /** The Redis URL when scaled out (password hidden), else undefined. */
+  redis?: string;
   /** Closes every chat connection (1001) and the HTTP server; resolves once all are gone. */
   close(): Promise<void>;
 }
+
+/** The topic every chat client is subscribed to when a Redis backplane is used. */
+export const CHAT_TOPIC = 'chat';
 
 /** Cap on one chat message; larger frames close the connection with 1009. */
 export const CHAT_MAX_PAYLOAD = 64 * 1024;
@@ -65,10 +89,16 @@ const OPEN = 1;
 // How long close() lets peers answer the closing handshake before cutting them off.
 const CLOSE_GRACE_MS = 1000;
 
-/** Starts the chat demo; resolves once the server is listening. */
+/** Starts the chat demo; resolves once the server is listening (and Redis connected, if asked). */
 export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> {
   const { port = 8080, host = '127.0.0.1' } = options;
   const WebSocketServer: ChatServerClass = options.WebSocketServer ?? DefaultWebSocketServer;
+
+  // Connect to Redis before listening, so a bad URL fails startup rather than leaving a
+  // process that silently does not share the room.
+  const room = options.redis === undefined
+    ? undefined
+    : await openRedisRoom(options.redis, options.redisPrefix, options.log ?? ((line) => console.error(line)));
 
   const server = createServer(servePage);
   const wss = new WebSocketServer({ server, path: '/', maxPayload: CHAT_MAX_PAYLOAD, clientTracking: true });
@@ -78,15 +108,20 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
 
   let nextGuest = 1; // never reused, so a name always means the same connection
   let online = 0;
+  // With Redis, names get this process's tag so guest-1 on two processes are not confused.
+  const suffix = room ? `@${room.tag}` : '';
 
-  const broadcast = (message: object): void => {
-    const text = JSON.stringify(message);
-    for (const client of wss.clients ?? []) if (client.readyState === OPEN) client.send(text);
-  };
+  const broadcast = room
+    ? room.broadcast
+    : (message: object): void => {
+      const text = JSON.stringify(message);
+      for (const client of wss.clients ?? []) if (client.readyState === OPEN) client.send(text);
+    };
 
   wss.on('connection', (ws: ChatSocket) => {
-    const name = `guest-${nextGuest++}`;
+    const name = `guest-${nextGuest++}${suffix}`;
     online++;
+    room?.subscribe(ws);
     // A protocol error (e.g. an oversized frame) is followed by 'close'; the listener
     // only keeps the error from being thrown as unhandled.
     ws.on('error', () => {});
@@ -99,19 +134,25 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     });
     ws.on('close', () => {
       online--;
+      room?.unsubscribe(ws);
       broadcast({ type: 'leave', name, online });
     });
     ws.send(JSON.stringify({ type: 'welcome', name, online }));
     broadcast({ type: 'join', name, online });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await room?.close();
+    throw err;
+  }
 
   const actualPort = (server.address() as AddressInfo).port;
   // IPv6 literals need brackets inside a URL.
@@ -120,8 +161,108 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
     url: `ws://${authority}/`,
     httpUrl: `http://${authority}/`,
     port: actualPort,
-    close: () => closeChat(server, wss),
+    redis: room?.url,
+    close: async () => {
+      try {
+        await closeChat(server, wss);
+      } finally {
+        await room?.close();
+      }
+    },
   };
+}
+
+interface RedisRoom {
+  /** The Redis URL with any password hidden, for logs. */
+  url: string;
+  /** A short random tag naming this process inside the shared room. */
+  tag: string;
+  broadcast(message: object): void;
+  subscribe(ws: ChatSocket): void;
+  unsubscribe(ws: ChatSocket): void;
+  close(): Promise<void>;
+}
+
+/** The shared room: a Topics over a Redis backplane, with outages logged once each. */
+async function openRedisRoom(url: string, prefix: string | undefined, log: (line: string) => void): Promise<RedisRoom> {
+  const shown = redactUrl(url);
+  const backplane = await createRedisBackplane(url, prefix === undefined ? {} : { prefix });
+  const topics = new Topics({ backplane });
+  let outage = false; // true from the first failed publish until Redis is usable again
+  let closed = false;
+  const recovered = () => {
+    if (!outage || closed) return;
+    outage = false;
+    log(`wscodec chat: redis ${shown} is back; other processes get new lines again (lines sent during the outage are not replayed)`);
+  };
+  backplane.on('ready', recovered);
+  return {
+    url: shown,
+    tag: randomBytes(2).toString('hex'),
+    broadcast(message) {
+      if (closed) return;
+      // Local subscribers get the line synchronously inside publish(); the promise only
+      // says whether Redis took it for the other processes.
+      topics.publish(CHAT_TOPIC, JSON.stringify(message)).then(recovered, (err: unknown) => {
+        if (outage || closed) return;
+        outage = true;
+        const reason = err instanceof Error ? err.message : String(err);
+        log(`wscodec chat: redis ${shown} unavailable (${reason}); local clients still get every line, other processes miss them until redis is back`);
+      });
+    },
+    subscribe: (ws) => topics.subscribe(asTopicSocket(ws), CHAT_TOPIC),
+    unsubscribe: (ws) => topics.unsubscribe(asTopicSocket(ws), CHAT_TOPIC),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      backplane.off('ready', recovered);
+      await topics.close();
+    },
+  };
+}
+
+// Topics writes pre-framed bytes through wscodec's WebSocket#_sendFrames. A socket from an
+// injected server class (ws itself) has no such method, so it gets a stand-in that turns
+// the frame back into a send(); one per socket, so unsubscribe finds the same object.
+type TopicSocket = Parameters<Topics['subscribe']>[0];
+const standIns = new WeakMap<ChatSocket, TopicSocket>();
+
+function asTopicSocket(ws: ChatSocket): TopicSocket {
+  if (typeof (ws as Partial<TopicSocket>)._sendFrames === 'function') return ws as unknown as TopicSocket;
+  let standIn = standIns.get(ws);
+  if (standIn === undefined) {
+    const emitter = ws as ChatSocket & { off(event: string, listener: (...args: any[]) => void): unknown };
+    standIn = {
+      get readyState() { return ws.readyState; },
+      on: (event: string, listener: () => void) => emitter.on(event, listener),
+      off: (event: string, listener: () => void) => emitter.off(event, listener),
+      _sendFrames(frames: Uint8Array[]): boolean {
+        if (ws.readyState !== OPEN) return false;
+        ws.send(textOfFrame(Buffer.concat(frames)));
+        return true;
+      },
+    } as unknown as TopicSocket;
+    standIns.set(ws, standIn);
+  }
+  return standIn;
+}
+
+/** The payload of one unmasked server text frame (the chat only publishes text). */
+function textOfFrame(frame: Buffer): string {
+  const code = frame[1] & 0x7f;
+  const start = code < 126 ? 2 : code === 126 ? 4 : 10;
+  return frame.toString('utf8', start);
+}
+
+/** Hides a password in a redis:// URL so it can be printed. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 function servePage(req: IncomingMessage, res: ServerResponse): void {
