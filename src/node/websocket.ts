@@ -54,6 +54,12 @@ export class WebSocket extends EventEmitter {
   private _binding: SocketBinding | null = null;
   /** Bytes passed to send() after the connection closed (ws counts them too). */
   private _bufferedAfterClose = 0;
+  /**
+   * Internal (broadcast): what a message compressed once for many connections must match
+   * to be sent here — the window our side deflates with and the threshold below which
+   * messages go out uncompressed. null without permessage-deflate.
+   */
+  _deflateShare: DeflateShare | null = null;
   /** Internal: the server tracking this client in `clients`. */
   _server: { _untrack(ws: WebSocket): void } | null = null;
   /** Set by the client handshake: aborts it. */
@@ -116,6 +122,15 @@ export class WebSocket extends EventEmitter {
       compressor: setup.deflate && startCompressor(setup.deflate, setup.role, setup.maxPayload ?? 0),
       compressThreshold: setup.deflate?.options.threshold,
     });
+    if (setup.deflate !== undefined) {
+      const { params, options } = setup.deflate;
+      const server = setup.role === 'server';
+      this._deflateShare = {
+        windowBits: server ? params.serverMaxWindowBits : params.clientMaxWindowBits,
+        threshold: options.threshold ?? 1024,
+        zlibDeflateOptions: options.zlibDeflateOptions,
+      };
+    }
     binding.attach(this._conn);
     // Bytes that arrived with the handshake are read after the caller attached its listeners.
     if (head.length > 0) socket.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
@@ -238,6 +253,17 @@ export class WebSocket extends EventEmitter {
     return true;
   }
 
+  /**
+   * Internal: writes the frames of a message compressed once for many sockets (broadcast
+   * to permessage-deflate connections). Needs `_deflateShare`; see Connection.sendPrecompressed.
+   */
+  _sendPrecompressed(frames: Uint8Array[], cb?: WriteCallback, coalesce = false): boolean {
+    if (this.readyState !== ReadyState.OPEN || this._deflateShare === null) return false;
+    if (coalesce) this._binding?.holdWritesUntilNextTick();
+    this._conn!.sendPrecompressed(frames, cb);
+    return true;
+  }
+
   private _sendAfterClose(bytes: Uint8Array, cb?: WriteCallback): void {
     this._bufferedAfterClose += bytes.length;
     if (cb) {
@@ -257,6 +283,15 @@ export class WebSocket extends EventEmitter {
 }
 
 defineEventAttributes(WebSocket.prototype);
+
+/** See WebSocket._deflateShare. */
+export interface DeflateShare {
+  /** Negotiated window of our side's compressor, 8–15 (8 deflates with zlib's 9). */
+  windowBits: number;
+  /** perMessageDeflate.threshold: smaller messages are sent uncompressed. */
+  threshold: number;
+  zlibDeflateOptions: Record<string, unknown> | undefined;
+}
 
 export interface SendOptions {
   binary?: boolean;

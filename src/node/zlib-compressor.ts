@@ -88,6 +88,8 @@ function limiterFor(limit: number): Limiter {
 interface Op {
   data: Uint8Array;
   fin: boolean;
+  /** Deflate only: reset the stream's window before this op (forgetContext()). */
+  fresh: boolean;
   cb: DeflateCallback;
   done: boolean;
   err: Error | null;
@@ -136,6 +138,9 @@ class Lane implements Job {
       const stream = this.#stream ?? this.#open();
       this.#consumedBefore = stream.bytesWritten;
       if (!this.inflate) {
+        // Runs only after the previous op's output is all in (#onWritten), so the reset
+        // lands exactly between the two messages. A stream opened just now is empty anyway.
+        if (this.#ops.peek()!.fresh && stream.bytesWritten !== 0) stream.reset();
         stream.write(data, this.#written);
       } else if (data.length <= COPY_TAIL_MAX) {
         const buf = Buffer.allocUnsafe(data.length + 4);
@@ -263,6 +268,10 @@ class ZlibCompressor implements MessageCompressor {
   readonly #inflate: Lane;
   readonly #order = new Fifo<Op>();
   #delivering = false;
+  /** The last compress() ended a message (the next one starts a new message). */
+  #atMessageStart = true;
+  /** forgetContext() was called: the next message's first compress starts from an empty window. */
+  #forget = false;
 
   constructor({ params, role, maxPayload, options }: CompressorOptions) {
     this.maxPayload = maxPayload;
@@ -285,7 +294,20 @@ class ZlibCompressor implements MessageCompressor {
 
   compress(data: Uint8Array, fin: boolean, callback: DeflateCallback): void {
     if (this.closed) return;
-    this.#deflate.add(this.#enqueue(data, fin, callback));
+    const op = this.#enqueue(data, fin, callback);
+    // The flag goes on the op, not the lane: ops already queued or running (called before
+    // forgetContext()) keep their context; the reset happens when this op starts.
+    if (this.#forget && this.#atMessageStart) {
+      op.fresh = true;
+      this.#forget = false;
+    }
+    this.#atMessageStart = fin;
+    this.#deflate.add(op);
+  }
+
+  forgetContext(): void {
+    // Without context takeover the lane resets after every message already.
+    if (!this.#deflate.resetAfterMessage) this.#forget = true;
   }
 
   decompress(data: Uint8Array, callback: DeflateCallback): void {
@@ -302,7 +324,7 @@ class ZlibCompressor implements MessageCompressor {
   }
 
   #enqueue(data: Uint8Array, fin: boolean, cb: DeflateCallback): Op {
-    const op: Op = { data, fin, cb, done: false, err: null, out: undefined };
+    const op: Op = { data, fin, fresh: false, cb, done: false, err: null, out: undefined };
     this.#order.push(op);
     return op;
   }

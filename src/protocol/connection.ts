@@ -330,6 +330,28 @@ export class Connection {
   }
 
   /**
+   * Writes the frames of a message compressed elsewhere (RSV1 set; a broadcast compresses
+   * once for many connections), in order with everything else sent — behind any pending
+   * compression, like send(). The peer's inflater window then holds that message, which
+   * our compressor never saw, so once the frames are written the compressor is told to
+   * start its next message from an empty window (RFC 7692 §7.2.1 context takeover must
+   * agree on both ends). Only valid when this connection negotiated permessage-deflate and
+   * the message never references earlier data (a fresh deflate stream).
+   */
+  sendPrecompressed(frames: Uint8Array[], callback?: WriteCallback): void {
+    const compressor = this.compressor;
+    if (compressor === undefined || compressor.forgetContext === undefined) {
+      throw new Error('sendPrecompressed needs a permessage-deflate compressor with forgetContext()');
+    }
+    // forgetContext() runs inside the queued step: every compress() called before it (sends
+    // still waiting in the outbox) keeps the context, the first one called after it resets.
+    this.enqueue(0, () => {
+      this.transport.write(frames, callback);
+      compressor.forgetContext!();
+    });
+  }
+
+  /**
    * Starts the closing handshake (or finishes it when the peer started it). Throws a
    * RangeError for a code or reason that may not be sent.
    */

@@ -43,6 +43,15 @@ export interface MessageCompressor {
    * corrupt data fails with a ProtocolError 1007.
    */
   decompress(data: Uint8Array, callback: DeflateCallback): void;
+  /**
+   * The peer's inflater window now holds data this compressor did not produce (a message
+   * compressed elsewhere, e.g. once for a whole broadcast group): the next message this
+   * compressor starts must not reference earlier output. Lazy — the window is reset when
+   * that next message's first compress() runs, in call order with everything before it —
+   * and a no-op without context takeover (the window is reset after every message anyway).
+   * Optional: a compressor without it cannot be sent precompressed messages.
+   */
+  forgetContext?(): void;
   /** Frees the zlib handles; pending callbacks are never called. */
   close(): void;
 }
