@@ -20,12 +20,9 @@ export class Room {
   /** @type {Map<number, Map<string, Readonly<Card>>>} join order is the Map's order */
   #players = new Map();
 
-  /**
-   * Adds a player with no cards and returns its new, never-before-used cid. A replica of a
-   * shared room (server.js --redis) passes the cid its origin process chose instead.
-   */
-  join(cid = this.#nextCid++) {
-    if (this.#players.has(cid)) throw new RoomError(`player ${JSON.stringify(cid)} is already in the room`);
+  /** Adds a player with no cards and returns its new, never-before-used cid. */
+  join() {
+    const cid = this.#nextCid++;
     this.#players.set(cid, new Map());
     return cid;
   }
@@ -92,17 +89,6 @@ export class Room {
   /** The whole room in join order: `[{cid, cards: [{cardId, count, title}]}]` (a copy). */
   cards() {
     return [...this.#players].map(([cid, hand]) => ({ cid, cards: [...hand.values()] }));
-  }
-
-  /** The whole state as plain JSON-able data, for restore() on another replica. */
-  snapshot() {
-    return { nextCid: this.#nextCid, players: this.cards() };
-  }
-
-  /** Replaces the whole state with a snapshot() (trusted: it comes from a peer server). */
-  restore({ nextCid, players }) {
-    this.#nextCid = nextCid;
-    this.#players = new Map(players.map(({ cid, cards }) => [cid, new Map(cards.map((c) => [c.cardId, Object.freeze({ ...c })]))]));
   }
 
   #hand(cid) {
