@@ -8,7 +8,6 @@
 // Files: fanout-server (both fan-out contenders) · relay-server (Topics + Redis) · load ·
 // redis (a throwaway redis-server) · report. Progress goes to stderr.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,8 @@ import { ROOT, loadCodec } from '../codec.js';
 import { environment } from '../env.js';
 import { median } from '../stats.js';
 import { loadBufferutil } from '../ws-instances.js';
-import { cpuPlan, installCleanup, pinned, startServer, stop, track } from '../e2e/processes.js';
+import { cpuPlan, installCleanup, startServer, stop } from '../e2e/processes.js';
+import { runLoadScript } from '../e2e/measure.js';
 import { startRedisServer } from './redis.js';
 import { broadcastMarkdown, percentiles } from './report.js';
 
@@ -88,23 +88,7 @@ function preset(opts) {
 
 /** Runs load.js with `job`, pinned to the client CPU; resolves with its result message. */
 function runLoad(job, timeoutMs, cpus) {
-  const [bin, ...args] = [...pinned(cpus?.client), process.execPath, LOAD, JSON.stringify({ ...job, deadlineMs: timeoutMs })];
-  const child = track(spawn(bin, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }));
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s) => (stderr = (stderr + s).slice(-2000)));
-  return new Promise((resolve, reject) => {
-    let result = null;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`load generator did not finish within ${timeoutMs + 5000} ms`));
-    }, timeoutMs + 5000);
-    child.on('message', (msg) => (result = msg));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (result?.type === 'result' && code === 0) resolve(result);
-      else reject(new Error(`load generator: ${result?.message ?? `exited (${signal ?? code})`}${stderr ? `\n${stderr.trim()}` : ''}`));
-    });
-  });
+  return runLoadScript(LOAD, { ...job, deadlineMs: timeoutMs }, timeoutMs + 5000, cpus, { cwd: ROOT });
 }
 
 /** Starts `commands` (pinned to the server CPU), runs fn(servers), stops them; a dead server fails the run. */

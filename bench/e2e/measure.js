@@ -11,13 +11,14 @@ const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Runs client.js with `job`; `onMessage(msg, child)` sees the idle protocol's messages.
- * Resolves with its result; rejects on its error report, a crash, or `timeoutMs`.
+ * Runs `script` (a load generator) with `job` as its argument, pinned to the client CPU;
+ * `onMessage(msg, child)` sees its messages other than the final result/error. Resolves
+ * with its result; rejects on its error report, a crash, or `timeoutMs`.
  */
-function runClient(job, timeoutMs, cpus, onMessage = () => {}) {
+export function runLoadScript(script, job, timeoutMs, cpus, { onMessage = () => {}, cwd } = {}) {
   // spawn with an 'ipc' slot rather than fork, so that taskset can come first.
-  const [bin, ...args] = [...pinned(cpus?.client), process.execPath, CLIENT, JSON.stringify(job)];
-  const child = track(spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }));
+  const [bin, ...args] = [...pinned(cpus?.client), process.execPath, script, JSON.stringify(job)];
+  const child = track(spawn(bin, args, { cwd, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s) => (stderr = (stderr + s).slice(-2000)));
   return new Promise((resolve, reject) => {
@@ -36,6 +37,11 @@ function runClient(job, timeoutMs, cpus, onMessage = () => {}) {
       else reject(new Error(`load generator: ${result?.message ?? `exited (${signal ?? code})`}${stderr ? `\n${stderr.trim()}` : ''}`));
     });
   });
+}
+
+/** Runs client.js (the e2e load generator) with `job`. */
+function runClient(job, timeoutMs, cpus, onMessage) {
+  return runLoadScript(CLIENT, job, timeoutMs, cpus, { onMessage });
 }
 
 /** Starts the servers, runs `fn(servers)`, stops them; a server that died fails the run. */
