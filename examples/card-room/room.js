@@ -91,6 +91,43 @@ export class Room {
     return [...this.#players].map(([cid, hand]) => ({ cid, cards: [...hand.values()] }));
   }
 
+  /**
+   * The whole state as plain JSON-able data: `{nextCid, players}` with `players` as in
+   * cards(). Room.fromSnapshot() turns it back into a Room (server.js --redis keeps the
+   * shared room in Redis this way).
+   */
+  snapshot() {
+    return { nextCid: this.#nextCid, players: this.cards() };
+  }
+
+  /** A Room from snapshot(); every card goes through the same checks as add(). */
+  static fromSnapshot({ nextCid, players }) {
+    const room = new Room();
+    for (const { cid, cards } of players) room.restore(cid, cards);
+    if (Number.isInteger(nextCid) && nextCid > room.#nextCid) room.#nextCid = nextCid;
+    return room;
+  }
+
+  /**
+   * Puts back a player that already had `cid`, with its cards, at the end of the join
+   * order. For a shared room that lost its state (a Redis restart without persistence):
+   * the process holding the player's connection re-adds it. Later joins get higher cids.
+   */
+  restore(cid, cards) {
+    if (!Number.isInteger(cid) || cid < 1) throw new RoomError(`cid must be a positive integer, got ${JSON.stringify(cid)}`);
+    if (this.#players.has(cid)) throw new RoomError(`player ${cid} is already in the room`);
+    if (!Array.isArray(cards) || cards.length > MAX_CARDS_PER_PLAYER) {
+      throw new RoomError(`a player holds an array of at most ${MAX_CARDS_PER_PLAYER} cards`);
+    }
+    const hand = new Map();
+    for (const data of cards) {
+      const card = Object.freeze({ cardId: cardIdOf(data), count: countOf(data.count), title: titleOf(data.title) });
+      hand.set(card.cardId, card);
+    }
+    this.#players.set(cid, hand);
+    if (cid >= this.#nextCid) this.#nextCid = cid + 1;
+  }
+
   #hand(cid) {
     const hand = this.#players.get(cid);
     if (!hand) throw new RoomError(`no player ${JSON.stringify(cid)} in the room`);
