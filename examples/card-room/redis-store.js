@@ -36,6 +36,16 @@ return 1`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function withoutPassword(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '(malformed URL)';
+  }
+}
+
 export class RedisRoomStore {
   /** This process's name in the room's `owners` and in its heartbeat key. */
   id = randomBytes(4).toString('hex');
@@ -65,6 +75,7 @@ export class RedisRoomStore {
   #timer = null;
   #ticking = false;
   #firstSync;
+  #lastError = null;
   /** Whether the first synchronisation finished (later ones are reconnections). */
   #synced = false;
 
@@ -83,7 +94,9 @@ export class RedisRoomStore {
       await store.#firstSync;
     } catch (err) {
       await store.#disconnect();
-      throw err;
+      // ioredis rejects with "Connection is closed."; the socket's own error says why.
+      const reason = store.#lastError?.message ?? err.message;
+      throw new Error(`cannot reach Redis at ${withoutPassword(options.url)}: ${reason}`, { cause: err });
     }
     store.#timer = setInterval(() => store.#tick(), store.#heartbeatMs);
     store.#timer.unref();
@@ -114,11 +127,11 @@ export class RedisRoomStore {
     this.#firstSync = new Promise((resolve, reject) => (synced = { resolve, reject }));
     this.#firstSync.catch(() => {}); // connect() reports it; later reconnections settle nothing
     const lost = () => {
-      if (this.#up && !this.#closed) this.#log('Redis connection lost; the shared room is unavailable until it is back');
+      if (this.#up && !this.#closed) this.#log('Redis connection lost; the shared room is unavailable until it reconnects');
       this.#up = false;
     };
     for (const client of [this.#cmd, this.#sub]) {
-      client.on('error', () => {}); // reported once per outage by lost(); ioredis retries
+      client.on('error', (err) => (this.#lastError = err)); // reported once per outage by lost(); ioredis retries
       client.on('close', lost);
     }
     this.#sub.on('close', () => (this.#subscribed = false));
@@ -181,7 +194,7 @@ export class RedisRoomStore {
       await this.#transact((room, owners, current) => this.#reconcile(room, owners, current, this.#localCids(), { refresh: true }));
     }).then(
       () => {
-        if (this.#synced) this.#log('Redis connection is back; the room is resynchronised');
+        if (this.#synced) this.#log('Redis connection restored; the room is resynchronised');
         this.#synced = true;
         synced.resolve();
       },

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startRedis } from '../scale/redis-server.js';
 
-const SCRIPT = fileURLToPath(new URL('../../examples/card-room/server.js', import.meta.url));
+const SCRIPT_URL = new URL('../../examples/card-room/server.js', import.meta.url).href;
+const SCRIPT = fileURLToPath(SCRIPT_URL);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil(check, ms, what) {
@@ -106,19 +107,15 @@ async function connect(proc) {
 }
 
 /**
- * Sends `act` from `client` until it is accepted (a new broadcast from that player arrives
- * instead of a server:error); for the recovery after an outage. Returns the attempts made.
+ * Plays the card `data` from `client` once; resolves null when its broadcast arrives, or
+ * the error message if the room refused it.
  */
-async function untilAccepted(client, act, data, ms) {
-  const deadline = Date.now() + ms;
-  for (let attempt = 1; ; attempt++) {
-    const [b, e] = [client.broadcasts.length, client.errors.length];
-    client.send(act, data);
-    await waitUntil(() => client.broadcasts.length > b || client.errors.length > e, 5000, `an answer to ${act}`);
-    if (client.errors.length === e) return attempt;
-    if (Date.now() > deadline) throw new Error(`${act} still refused after ${ms} ms: ${client.errors.at(-1).msg}`);
-    await sleep(100);
-  }
+async function play(client, data) {
+  const [b, e] = [client.broadcasts.length, client.errors.length];
+  const played = (m) => m.data.card?.title === data.title && m.data.cid === client.cid;
+  client.send('client:add', data);
+  await waitUntil(() => client.broadcasts.slice(b).some(played) || client.errors.length > e, 5000, `an answer to playing ${data.title}`);
+  return client.errors.length > e ? client.errors.at(-1).msg : null;
 }
 
 describe('card room shared through Redis', { timeout: 60_000 }, () => {
@@ -223,7 +220,7 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     await redis.stop();
     const errors = a.errors.length;
     // Closing the connection is noticed at once; bounded anyway.
-    await waitUntil(() => /unavailable/.test(A.stderr) && /unavailable/.test(B.stderr), 5000, 'the outage to be noticed');
+    await waitUntil(() => /Redis connection lost/.test(A.stderr) && /Redis connection lost/.test(B.stderr), 5000, 'the outage to be noticed');
     a.send('client:add', card('during', 1, 'During'));
     b.send('client:add', card('during', 1, 'During'));
     await waitUntil(() => a.errors.length > errors && b.errors.at(-1)?.msg.includes('Redis'), 5000, 'the outage errors');
@@ -234,10 +231,11 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
 
     // The test's redis-server keeps nothing on disk: it comes back with no room at all.
     await redis.restart();
-    // Wait until every process is reconnected (each logs it), so none misses an action.
-    await waitUntil(() => [A, B, C].every((p) => /is back/.test(p.stderr)), 10_000, 'every process to reconnect');
-    await untilAccepted(a, 'client:add', card('after-outage', 1, 'AfterOutageA'), 5000);
-    await untilAccepted(b, 'client:add', card('after-outage', 1, 'AfterOutageB'), 5000);
+    // Wait until every process is reconnected and resynchronised (each logs it).
+    await waitUntil(() => [A, B, C].every((p) => /Redis connection restored/.test(p.stderr)), 10_000, 'every process to reconnect');
+    // From then on moves work at once.
+    assert.equal(await play(a, card('after-outage', 1, 'AfterOutageA')), null);
+    assert.equal(await play(b, card('after-outage', 1, 'AfterOutageB')), null);
     for (const client of [a, b, c]) {
       await client.sees(/AfterOutageA/);
       await client.sees(/AfterOutageB/);
@@ -276,5 +274,41 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     assert.deepEqual(await B.exited, [0, null]);
     await a.sees(new RegExp(`Player ${b.cid} left`), 2000);
     assert.deepEqual(a.state.map((p) => p.cid), [a.cid]);
+  });
+});
+
+describe('card room --redis without a usable Redis', () => {
+  it('startCardRoom rejects with the connection error and leaves nothing open', async () => {
+    // In a child process that does not call exit(): it ends by itself only if no socket,
+    // server or retry timer was left behind. Port 1 on loopback: refused at once.
+    const code = `import(${JSON.stringify(SCRIPT_URL)}).then((m) => m.startCardRoom({ port: 0, redis: 'redis://:secret@127.0.0.1:1' }))
+      .then(() => console.log('started?!'), (err) => console.log('rejected: ' + err.message));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (s) => (stdout += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const [exitCode, signal] = await once(child, 'exit');
+    clearTimeout(timer);
+    assert.equal(signal, null, `still running after 10 s: ${stdout}`);
+    assert.equal(exitCode, 0);
+    assert.match(stdout, /^rejected: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: connect ECONNREFUSED/);
+  });
+
+  it('the command line refuses a malformed URL (exit 2) and an unreachable Redis (exit 1)', async () => {
+    const run = async (url) => {
+      const child = spawn(process.execPath, [SCRIPT, '--port', '0', '--redis', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s) => (stderr += s));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const [code] = await once(child, 'exit');
+      clearTimeout(timer);
+      return { code, stderr };
+    };
+    const bad = await run('http://127.0.0.1:6379');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    const down = await run('redis://127.0.0.1:1');
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /card room: cannot start: .*ECONNREFUSED/);
   });
 });

@@ -102,6 +102,33 @@ describe('card room state (room.js)', () => {
     assert.equal(room.add(cid, card('c0', 5)).count, 5);
   });
 
+  it('snapshot() and fromSnapshot() round-trip the room, cid counter included', () => {
+    const room = new Room();
+    const [a, b, c] = [room.join(), room.join(), room.join()];
+    room.add(a, card('x', 2, 'Two'));
+    room.add(c, card('y', 3, 'Three'));
+    room.leave(b);
+    const snapshot = JSON.parse(JSON.stringify(room.snapshot()));
+    assert.deepEqual(snapshot, { nextCid: 4, players: room.cards() });
+    const copy = Room.fromSnapshot(snapshot);
+    assert.deepEqual(copy.cards(), room.cards());
+    assert.equal(copy.join(), 4, 'a copy hands out the cids the original would');
+    assert.throws(() => Room.fromSnapshot({ nextCid: 1, players: [{ cid: 1, cards: [{ cardId: 'x', count: 0, title: 't' }] }] }), /count/);
+  });
+
+  it('restore() puts a player back at the end with its cards, and later joins go above it', () => {
+    const room = new Room();
+    const a = room.join();
+    room.restore(7, [card('x', 5, 'Five')]);
+    assert.deepEqual(room.cards(), [{ cid: a, cards: [] }, { cid: 7, cards: [card('x', 5, 'Five')] }]);
+    assert.equal(room.join(), 8);
+    assert.throws(() => room.restore(7, []), /already in the room/);
+    for (const cid of [0, -1, 1.5, '9']) assert.throws(() => room.restore(cid, []), RoomError);
+    assert.throws(() => room.restore(9, 'x'), RoomError);
+    assert.throws(() => room.restore(9, Array.from({ length: MAX_CARDS_PER_PLAYER + 1 }, (_, i) => card(`c${i}`))), /at most/);
+    assert.equal(room.has(9), false, 'a refused restore leaves no player behind');
+  });
+
   it('hands out frozen cards, so a caller cannot edit the state behind its back', () => {
     const room = new Room();
     const cid = room.join();
