@@ -18,18 +18,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startRedis } from '../scale/redis-server.js';
+import { waitFor as waitUntil } from '../scale/topics-helpers.js';
 
 const SCRIPT_URL = new URL('../../examples/card-room/server.js', import.meta.url).href;
 const SCRIPT = fileURLToPath(SCRIPT_URL);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check, ms, what) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const processes = [];
 
