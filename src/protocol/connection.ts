@@ -114,6 +114,10 @@ export class Connection {
   private deflating = false;
   private sendingOpcode = 0;
   private sendingCompressed = false;
+  // Broadcast writes that came while send() was in the middle of a fragmented message (fin
+  // false): a data frame may not come between its fragments (RFC 6455 §5.4), so they wait
+  // for the last fragment. Their bytes count in queuedBytes (bufferedAmount) meanwhile.
+  private heldForFragments: Array<() => void> = [];
   private pendingPongs = 0;
   private flooded = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -298,8 +302,17 @@ export class Connection {
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
     if (!this.sendingCompressed) {
       this.writeInOrder(opcode, data, fin, callback);
-      return;
+    } else {
+      this.enqueueCompressed(opcode, data, fin, rsv1, callback);
     }
+    if (fin && this.heldForFragments.length > 0) {
+      const held = this.heldForFragments;
+      this.heldForFragments = [];
+      for (const release of held) release();
+    }
+  }
+
+  private enqueueCompressed(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {
     this.enqueue(data.length, () => {
       this.deflating = true;
       this.compressor!.compress(data, fin, (err, compressed) => {
@@ -326,7 +339,22 @@ export class Connection {
 
   /** Writes frames encoded elsewhere (a broadcast), in order with everything else sent. */
   sendFrames(frames: Uint8Array[], callback?: WriteCallback): void {
-    this.enqueue(0, () => this.transport.write(frames, callback));
+    this.afterFragments(frames, () => this.enqueue(0, () => this.transport.write(frames, callback)));
+  }
+
+  /** Runs `write` now, or once the fragmented message being sent is complete. */
+  private afterFragments(frames: Uint8Array[], write: () => void): void {
+    if (this.sendingOpcode === 0) {
+      write();
+      return;
+    }
+    let bytes = 0;
+    for (const frame of frames) bytes += frame.length;
+    this.queuedBytes += bytes;
+    this.heldForFragments.push(() => {
+      this.queuedBytes -= bytes;
+      write();
+    });
   }
 
   /**
@@ -345,10 +373,12 @@ export class Connection {
     }
     // forgetContext() runs inside the queued step: every compress() called before it (sends
     // still waiting in the outbox) keeps the context, the first one called after it resets.
-    this.enqueue(0, () => {
-      this.transport.write(frames, callback);
-      compressor.forgetContext!();
-    });
+    this.afterFragments(frames, () =>
+      this.enqueue(0, () => {
+        this.transport.write(frames, callback);
+        compressor.forgetContext!();
+      }),
+    );
   }
 
   /**
@@ -392,6 +422,7 @@ export class Connection {
     this.readyState = ReadyState.CLOSING;
     this.paused = false;
     this.outbox.length = 0;
+    this.heldForFragments = [];
     this.drain();
   }
 
