@@ -166,13 +166,18 @@ export async function startCardRoom(options = {}) {
     });
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await store.close(); // e.g. the port is taken: leave no Redis connection behind
+    throw err;
+  }
   const actualPort = server.address().port;
   const authority = `${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   return {
