@@ -2,16 +2,19 @@
 // Fan-out server for bench/broadcast: every WebSocket that connects subscribes to one topic;
 // an HTTP request on the same port (`GET /publish?size=N&ms=T&batch=B`) makes the server
 // publish the same N-byte binary message to all of them for T ms, then answers with how many
-// messages it published. Both contenders run this same file, the same pacing and the same
+// messages it published. All contenders run this same file, the same pacing and the same
 // backpressure policy (see pump()); only the publish call differs:
 //   --impl wscodec  wscodec's WebSocketServer + Topics.publish('t', data)
 //   --impl ws       ws + bufferutil, wss.clients.forEach((c) => c.send(data))
+//   --impl ws-js    the same with ws's pure-JS path (WS_NO_BUFFER_UTIL=1, set here)
 // Announces itself with a `ws://host:port` line like bench/e2e's echo servers.
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { payloadOf } from '../e2e/wire.js';
+import { loadBufferutil } from '../ws-instances.js';
 
 const require = createRequire(import.meta.url);
 
@@ -26,7 +29,7 @@ const impl = flag('--impl', 'wscodec');
 const port = Number(flag('--port', '0'));
 const host = flag('--host', '127.0.0.1');
 
-// Backpressure, identical for both servers: after every batch of publishes the loop yields
+// Backpressure, identical for all servers: after every batch of publishes the loop yields
 // to the event loop (setImmediate, so sockets flush), and while any subscriber has more
 // than HIGH_WATER bytes queued in user space it keeps yielding instead of publishing.
 const HIGH_WATER = 64 * 1024;
@@ -37,18 +40,45 @@ let clients; // Set of open sockets (the servers' own client tracking)
 let publishOne; // (data) => void
 let banner;
 
-if (impl === 'ws') {
-  if (typeof require('node:http').websocketMask === 'function') throw new Error('this Node has http.websocketMask, which ws uses instead of bufferutil');
+/**
+ * Whether ws's masking reaches bufferutil's native addon: ws chooses once, when its
+ * lib/buffer-util.js is first required, and swallows a failed require('bufferutil'), so
+ * only a call through ws's own unmask (large enough to pass its JS threshold) tells.
+ */
+function wsReachesBufferutil() {
+  const { native } = loadBufferutil(); // throws unless bufferutil is the compiled addon
+  const wsBufferUtil = require(path.join(path.dirname(require.resolve('ws/package.json')), 'lib', 'buffer-util.js'));
+  const { unmask } = native;
+  let calls = 0;
+  native.unmask = (...args) => (calls++, unmask(...args));
+  try {
+    wsBufferUtil.unmask(Buffer.alloc(1024), Buffer.from([1, 2, 3, 4]));
+  } finally {
+    native.unmask = unmask;
+  }
+  return calls > 0;
+}
+
+/** ws's WebSocketServer, verified to run with bufferutil's native addon or without it. */
+function checkedWs(withBufferutil) {
+  if (typeof require('node:http').websocketMask === 'function') throw new Error('this Node has http.websocketMask, which ws uses instead of bufferutil or its JS path');
+  // The flag decides, not whatever environment run.js or a shell passed down.
+  if (withBufferutil) delete process.env.WS_NO_BUFFER_UTIL;
+  else process.env.WS_NO_BUFFER_UTIL = '1';
   const { WebSocketServer } = require('ws');
-  const { loadBufferutil } = await import('../ws-instances.js');
-  const addon = loadBufferutil().addon;
-  if (!addon) throw new Error('ws did not load the bufferutil native addon');
+  if (wsReachesBufferutil() !== withBufferutil) throw new Error(`ws ${withBufferutil ? 'does not reach' : 'reaches'} the bufferutil native addon`);
+  return WebSocketServer;
+}
+
+if (impl === 'ws' || impl === 'ws-js') {
+  const withBufferutil = impl === 'ws';
+  const WebSocketServer = checkedWs(withBufferutil);
   const wss = new WebSocketServer({ server: http, maxPayload: 64 * 1024 * 1024, perMessageDeflate: false });
   wss.on('connection', (ws) => ws.on('error', () => ws.terminate()));
   clients = wss.clients;
   // The usual ws broadcast.
   publishOne = (data) => wss.clients.forEach((c) => c.send(data));
-  banner = `ws ${require('ws/package.json').version} + bufferutil fan-out`;
+  banner = `ws ${require('ws/package.json').version} ${withBufferutil ? '+ bufferutil' : 'pure JS (WS_NO_BUFFER_UTIL=1)'} fan-out`;
 } else if (impl === 'wscodec') {
   const wscodec = await import('wscodec');
   if (typeof wscodec.Topics !== 'function') throw new Error("wscodec does not export Topics (src/node/topics.ts missing or not built: npm run build:ts)");

@@ -4,7 +4,8 @@
 // ws or wscodec code on this side.
 //
 // Modes: 'fanout'   `subs` subscribers per server that never send; for each message size,
-//                   one warm-up slice per server, then measured slices alternating A B, B A, …
+//                   one warm-up slice per server, then `slices` groups of one measured slice
+//                   per server, each group in the next order of turns.js (A B C, B C A, …).
 //                   A slice asks the server (HTTP, same port) to publish for sliceMs and
 //                   lasts until every frame it published has arrived here.
 //        'latency'  one publisher on server 1 (subscribed too: the local path) and one
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { openMany, openWebSocket } from '../e2e/connect.js';
 import { procStat } from '../e2e/procfs.js';
 import { EchoCounter, maskedFrame, payloadOf } from '../e2e/wire.js';
+import { turnOrder } from './turns.js';
 
 const job = JSON.parse(process.argv[2]);
 const closers = [];
@@ -157,9 +159,8 @@ async function fanout() {
     for (const g of groups) g.expect(size);
     for (const g of groups) await g.slice(size, job.warmMs);
     const slices = groups.map(() => []);
-    for (let pair = 0; pair < job.slices; pair++) {
-      const order = pair % 2 ? [1, 0] : [0, 1];
-      for (const i of order) slices[i].push(await groups[i].slice(size, job.sliceMs));
+    for (let group = 0; group < job.slices; group++) {
+      for (const i of turnOrder(groups.length, group)) slices[i].push(await groups[i].slice(size, job.sliceMs));
     }
     out[size] = slices;
   }

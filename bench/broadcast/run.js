@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // npm run bench:broadcast: pub/sub fan-out, wscodec's Topics against ws's usual
-// `wss.clients.forEach(c => c.send(data))`, and the latency a Redis backplane adds between
-// two wscodec processes → stdout table, bench/results/broadcast.md.
+// `wss.clients.forEach(c => c.send(data))`, with bufferutil and on ws's pure-JS path (ratios
+// are quoted against both), and the latency a Redis backplane adds between two wscodec
+// processes → stdout table, bench/results/broadcast.md.
 // Reuses bench/e2e's harness: servers are separate processes pinned with taskset, the load
-// generator (load.js) is another process with raw-socket clients, measured slices alternate
-// between the two servers, every round starts fresh processes, the report shows medians.
-// Files: fanout-server (both fan-out contenders) · relay-server (Topics + Redis) · load ·
-// redis (a throwaway redis-server) · report. Progress goes to stderr.
+// generator (load.js) is another process with raw-socket clients, measured slices take turns
+// between the servers (turns.js), every round starts fresh processes, the report shows medians.
+// Files: fanout-server (all fan-out contenders) · relay-server (Topics + Redis) · load ·
+// turns · redis (a throwaway redis-server) · report. Progress goes to stderr.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,17 +16,22 @@ import { fileURLToPath } from 'node:url';
 import { ROOT, loadCodec } from '../codec.js';
 import { environment } from '../env.js';
 import { median } from '../stats.js';
+import { WS_BU, WS_JS } from '../contenders.js';
 import { loadBufferutil } from '../ws-instances.js';
 import { cpuPlan, installCleanup, startServer, stop } from '../e2e/processes.js';
 import { runLoadScript } from '../e2e/measure.js';
 import { startRedisServer } from './redis.js';
 import { broadcastMarkdown, percentiles } from './report.js';
+import { turnOrder } from './turns.js';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const LOAD = fileURLToPath(new URL('./load.js', import.meta.url));
+const fanoutServer = (impl) => `node bench/broadcast/fanout-server.js --impl ${impl} --port 0 --host 127.0.0.1`;
+// The first is the one under test; the report gives its ratio to each of the others.
 const SERVERS = [
-  { key: 'wscodec', label: 'wscodec', command: 'node bench/broadcast/fanout-server.js --impl wscodec --port 0 --host 127.0.0.1' },
-  { key: 'ws', label: 'ws', command: 'node bench/broadcast/fanout-server.js --impl ws --port 0 --host 127.0.0.1' },
+  { key: 'wscodec', label: 'wscodec', does: "wscodec `WebSocketServer` + `Topics.publish('t', data)`", command: fanoutServer('wscodec') },
+  { key: 'ws', label: WS_BU, does: 'ws with the bufferutil native addon, `wss.clients.forEach((c) => c.send(data))`', command: fanoutServer('ws') },
+  { key: 'ws-js', label: WS_JS, does: 'the same ws loop with `WS_NO_BUFFER_UTIL=1`', command: fanoutServer('ws-js') },
 ];
 const RELAY = 'node bench/broadcast/relay-server.js --port 0 --host 127.0.0.1';
 
@@ -33,7 +39,7 @@ export const HELP = `usage: node bench/broadcast/run.js [options]
 
   --smoke          50 subscribers, one short round, 100 latency messages (CI test)
   --rounds N       fan-out rounds, fresh server processes each (default 5)
-  --slices N       measured slice pairs per size and round (default 4)
+  --slices N       measured slice groups (one slice per server) per size and round (default 4)
   --subs N         subscribers per server (default 1000)
   --messages N     messages for the Redis latency run (default 2000)
   --no-pin         do not pin servers and load generator to CPUs (taskset)
@@ -67,7 +73,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** Budgets. Full: ~1.5 min of fan-out and ~5 s of latency on a 2-CPU machine. */
+/** Budgets. Full: ~5 s of latency on a 2-CPU machine; fan-out took ~1.5 min with two servers, so ~2 min with three (an estimate). */
 function preset(opts) {
   const p = opts.smoke
     ? { name: 'smoke', subs: 50, rounds: 1, slices: 2, warmMs: 50, sliceMs: 100, latency: { messages: 100, warmMessages: 10, intervalMs: 2, size: 16 } }
@@ -107,11 +113,13 @@ async function withServers(commands, cpus, fn) {
 }
 
 async function fanoutRound(round, p, cpus) {
-  // The order of the two servers flips every round (and within a round, every slice pair).
-  const order = round % 2 ? [SERVERS[1], SERVERS[0]] : SERVERS;
+  // Servers start, connect and warm up in this round's order; load.js turns the order of
+  // each slice group on from there.
+  const order = turnOrder(SERVERS.length, round).map((i) => SERVERS[i]);
   return withServers(order.map((s) => s.command), cpus, async (servers) => {
     order.forEach((s, k) => (s.banner ??= servers[k].banner));
-    const perSize = p.sizes.length * (2 * p.warmMs + 2 * p.slices * p.sliceMs + (2 * p.slices + 2) * 2000);
+    const n = order.length;
+    const perSize = p.sizes.length * (n * p.warmMs + n * p.slices * p.sliceMs + n * (p.slices + 1) * 2000);
     const timeoutMs = 2 * Math.ceil(p.subs / p.batch) * p.connectTimeoutMs + perSize;
     const job = {
       mode: 'fanout',
@@ -165,14 +173,14 @@ async function main() {
   const env = environment({
     codecLoad: await loadCodec(),
     bufferutilAddon: loadBufferutil().addon,
-    wsSummary: 'fanout-server.js --impl ws checks at start that ws runs with the bufferutil native addon',
+    wsSummary: "fanout-server.js checks at start, through ws's own unmask, that `--impl ws` reaches the bufferutil native addon and `--impl ws-js` (WS_NO_BUFFER_UTIL=1) does not",
     timing: p,
   });
   if (env.loadavg[0] > env.cpuCount / 2) log(`note: load average ${env.loadavg[0]} on ${env.cpuCount} CPUs: expect noisy numbers`);
-  log(`broadcast (${p.name}): ${p.subs} subscribers per server, ${p.sizes.join(' and ')} B; ${p.rounds} round(s) of ${p.slices} slice pair(s) × ${p.sliceMs} ms per size`);
+  log(`broadcast (${p.name}): ${p.subs} subscribers per server, ${p.sizes.join(' and ')} B; ${p.rounds} round(s) of ${p.slices} slice group(s) × ${p.sliceMs} ms per size and server`);
   log(cpus ? `  servers on CPU ${cpus.server}, load generator on CPU ${cpus.client} (taskset)` : '  not pinned to CPUs');
 
-  const fanout = Object.fromEntries(p.sizes.map((size) => [size, { wscodec: [], ws: [] }]));
+  const fanout = Object.fromEntries(p.sizes.map((size) => [size, Object.fromEntries(SERVERS.map((s) => [s.key, []]))]));
   for (let round = 0; round < p.rounds; round++) {
     try {
       const r = await fanoutRound(round, p, cpus);
