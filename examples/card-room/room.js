@@ -109,9 +109,9 @@ export class Room {
   }
 
   /**
-   * Puts back a player that already had `cid`, with its cards, at the end of the join
-   * order. For a shared room that lost its state (a Redis restart without persistence):
-   * the process holding the player's connection re-adds it. Later joins get higher cids.
+   * Puts back a player that already had `cid`, with its cards, where it joined. For a shared
+   * room that lost its state (a Redis restart without persistence): the process holding the
+   * player's connection re-adds it. Later joins get higher cids.
    */
   restore(cid, cards) {
     if (!Number.isInteger(cid) || cid < 1) throw new RoomError(`cid must be a positive integer, got ${JSON.stringify(cid)}`);
@@ -125,6 +125,9 @@ export class Room {
       hand.set(card.cardId, card);
     }
     this.#players.set(cid, hand);
+    // Cids only grow with each join, so cid order is join order: processes that put their
+    // players back one after another still rebuild the order everyone saw before.
+    if (cid < this.#nextCid - 1) this.#players = new Map([...this.#players].sort(([a], [b]) => a - b));
     if (cid >= this.#nextCid) this.#nextCid = cid + 1;
   }
 

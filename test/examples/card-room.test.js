@@ -116,12 +116,15 @@ describe('card room state (room.js)', () => {
     assert.throws(() => Room.fromSnapshot({ nextCid: 1, players: [{ cid: 1, cards: [{ cardId: 'x', count: 0, title: 't' }] }] }), /count/);
   });
 
-  it('restore() puts a player back at the end with its cards, and later joins go above it', () => {
+  it('restore() puts a player back where its cid joined, with its cards, and later joins go above it', () => {
     const room = new Room();
     const a = room.join();
     room.restore(7, [card('x', 5, 'Five')]);
     assert.deepEqual(room.cards(), [{ cid: a, cards: [] }, { cid: 7, cards: [card('x', 5, 'Five')] }]);
+    room.restore(3, [card('y')]);
+    assert.deepEqual(room.cards().map((p) => p.cid), [a, 3, 7], 'put back between the players who joined before and after it');
     assert.equal(room.join(), 8);
+    assert.deepEqual(room.cards().map((p) => p.cid), [a, 3, 7, 8]);
     assert.throws(() => room.restore(7, []), /already in the room/);
     for (const cid of [0, -1, 1.5, '9']) assert.throws(() => room.restore(cid, []), RoomError);
     assert.throws(() => room.restore(9, 'x'), RoomError);
