@@ -126,7 +126,8 @@ export class Room {
     }
     this.#players.set(cid, hand);
     // Cids only grow with each join, so cid order is join order: processes that put their
-    // players back one after another still rebuild the order everyone saw before.
+    // players back one after another still rebuild the order everyone saw before. Only a cid
+    // below the highest ever used can be out of place, so fromSnapshot() (ascending) never sorts.
     if (cid < this.#nextCid - 1) this.#players = new Map([...this.#players].sort(([a], [b]) => a - b));
     if (cid >= this.#nextCid) this.#nextCid = cid + 1;
   }
