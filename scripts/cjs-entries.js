@@ -1,7 +1,17 @@
 // CommonJS entries for require('wscodec') and require('wscodec/codec'): they load the
 // ES module build (Node >= 20.19 supports require() of ES modules without a flag).
+// require('wscodec') is shaped like require('ws'): the WebSocket class, with ws's statics
+// (set in src/index.ts) and our other named exports hung on it too, so destructuring any
+// of them (`const { WebSocketServer, FrameDecoder } = require('wscodec')`) works.
 import { writeFileSync } from 'node:fs';
 
-for (const name of ['index', 'codec-node']) {
-  writeFileSync(new URL(`../dist/${name}.cjs`, import.meta.url), `'use strict';\nmodule.exports = require('./${name}.js');\n`);
+const index = `'use strict';
+const exported = require('./index.js');
+const WebSocket = exported.default;
+for (const name of Object.keys(exported)) {
+  if (name !== 'default' && !(name in WebSocket)) WebSocket[name] = exported[name];
 }
+module.exports = WebSocket;
+`;
+writeFileSync(new URL('../dist/index.cjs', import.meta.url), index);
+writeFileSync(new URL('../dist/codec-node.cjs', import.meta.url), `'use strict';\nmodule.exports = require('./codec-node.js');\n`);

@@ -1,22 +1,33 @@
-// The client side of the opening handshake over net/tls (or any Duplex from
-// createConnection): write the request, read the 101 straight off the stream with the
-// protocol layer's parser, check it, then hand the socket to the WebSocket.
+// The client side of the opening handshake, following ws@8's initAsClient step for step
+// so that its options, events, states and errors are the same. The request goes out over
+// net/tls or any Duplex from createConnection, and the 101 is read straight off the
+// stream (client-request.ts); only when an http.Agent is given (proxy agents) does it go
+// through Node's http client, because an agent only works with a real ClientRequest.
 
-import { Buffer } from 'node:buffer';
-import { isIP, connect as netConnect } from 'node:net';
+import type { Buffer } from 'node:buffer';
+import type { EventEmitter } from 'node:events';
+import { IncomingMessage, request as httpRequest, type Agent as HttpAgent, type ClientRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as netConnect, isIP, type LookupFunction, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
-import { checkClientProtocols, checkUpgradeResponse, clientRequestHead, createClientKey } from '../protocol/handshake.js';
-import { ResponseHeadParser, type ResponseHead } from '../protocol/http.js';
+import { checkClientProtocols, checkUpgradeResponse, createClientKey } from '../protocol/handshake.js';
+import type { ResponseHead } from '../protocol/http.js';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
+import { HandshakeRequest, type HandshakeResponse, type HeaderValue, type OpenStream } from './client-request.js';
+import { redirectCredentials, startRedirects, type RedirectState } from './client-redirect.js';
+import { hostHeader, parseClientUrl, type ClientTarget } from './client-url.js';
 import { clientDeflateAccept, clientDeflateOffer, deflateOptions, type NegotiatedDeflate } from './deflate-setup.js';
 import type { WebSocket } from './websocket.js';
+
+/** What finishRequest, 'redirect' and 'unexpected-response' are given as the request. */
+export type HandshakeClientRequest = HandshakeRequest | ClientRequest;
 
 export interface ClientOptions extends TlsOptions {
   /** Fail if the server has not answered within this many ms. */
   handshakeTimeout?: number;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
+  /** Extra request headers (ours win for the handshake's own: Upgrade, Sec-WebSocket-*). */
+  headers?: Record<string, HeaderValue>;
   origin?: string;
   /** true (the default, as in ws) offers permessage-deflate; false offers nothing. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
@@ -24,116 +35,263 @@ export interface ClientOptions extends TlsOptions {
   skipUTF8Validation?: boolean;
   autoPong?: boolean;
   closeTimeout?: number;
+  /** 13 (the default) or 8, as in ws (8 only changes the version header and Origin's name). */
   protocolVersion?: number;
-  /** Opens the byte stream instead of net/tls (any Duplex works). */
-  createConnection?: (options: { host: string; port: number; servername?: string }) => Duplex;
+  /** Sends the upgrade request through this agent (proxy agents), with Node's http client. */
+  agent?: HttpAgent;
+  /** `user:password` for Basic auth; the URL's userinfo wins over it. */
+  auth?: string;
+  /** Follow 3xx responses with a Location (default false), at most maxRedirects (10) times. */
+  followRedirects?: boolean;
+  maxRedirects?: number;
+  /** Called instead of ending the request: it may change headers, and must call request.end(). */
+  finishRequest?: (request: HandshakeClientRequest, websocket: WebSocket) => void;
+  /** Opens the byte stream instead of net/tls (any Duplex works); gets the options object ws passes. */
+  createConnection?: (options: ConnectOptions, oncreate: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | void;
+  /** net.connect options, passed through as ws passes them. */
+  family?: number;
+  localAddress?: string;
+  localPort?: number;
+  hints?: number;
+  lookup?: LookupFunction;
+  defaultPort?: number;
+  /** false: no Host header (as http.request's setHost). */
+  setHost?: boolean;
 }
 
-/** Resolves the URL, opens the stream and starts the handshake; returns the normalised URL. */
+/** The options object createConnection gets: the caller's options with the target filled in, as ws builds it. */
+export interface ConnectOptions extends Omit<ClientOptions, 'host' | 'port' | 'path' | 'headers' | 'timeout'> {
+  host: string;
+  /** The URL's port as a string, or the scheme's default port as a number (as in ws). */
+  port: string | number;
+  defaultPort: number;
+  /** The Unix socket path for ws+unix: (net.connect reads `path` as one), otherwise undefined. */
+  path: string | undefined;
+  socketPath: string | undefined;
+  method: 'GET';
+  headers: Record<string, HeaderValue | undefined>;
+  timeout: number | undefined;
+  auth: string | undefined;
+}
+
+const PROTOCOL_VERSIONS = [8, 13];
+
+/** Checks the options and URL, starts the handshake and returns the URL the WebSocket reports. */
 export function connectAsClient(ws: WebSocket, address: string | URL, protocols: string[], options: ClientOptions): string {
-  const url = address instanceof URL ? address : new URL(address);
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new SyntaxError(`The URL's protocol must be one of "ws:", "wss:", "http:" or "https:"`);
+  const version = options.protocolVersion ?? 13;
+  if (!PROTOCOL_VERSIONS.includes(version)) {
+    throw new RangeError(`Unsupported protocol version: ${version} (supported versions: ${PROTOCOL_VERSIONS.join(', ')})`);
   }
-  if (url.hash) throw new SyntaxError('The URL contains a fragment identifier');
-  if (options.protocolVersion !== undefined && options.protocolVersion !== 13) {
-    throw new RangeError(`Unsupported protocol version: ${options.protocolVersion} (supported versions: 13)`);
-  }
+  const target = parseClientUrl(address);
   checkClientProtocols(protocols);
+  startRequest(ws, target, protocols, options, null);
+  return target.url.href;
+}
 
-  const secure = url.protocol === 'wss:';
-  const port = url.port ? Number(url.port) : secure ? 443 : 80;
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+/** One request of the handshake: the first, or one per redirect followed. */
+function startRequest(
+  ws: WebSocket,
+  target: ClientTarget,
+  protocols: string[],
+  options: ClientOptions,
+  redirects: RedirectState<ClientOptions> | null,
+): void {
+  (ws as { url: string }).url = target.url.href; // `url` follows redirects, as in ws
+  const version = options.protocolVersion ?? 13;
   const key = createClientKey();
-  const maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
   const deflate = deflateOptions(options.perMessageDeflate ?? true);
-  const offer = deflate && clientDeflateOffer(deflate);
+  const headers: Record<string, HeaderValue | undefined> = {
+    ...options.headers,
+    'Sec-WebSocket-Version': version,
+    'Sec-WebSocket-Key': key,
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+  };
+  if (deflate) headers['Sec-WebSocket-Extensions'] = clientDeflateOffer(deflate);
+  if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(',');
+  if (options.origin) headers[version < 13 ? 'Sec-WebSocket-Origin' : 'Origin'] = options.origin;
+  let auth = target.auth ?? options.auth;
+  if (options.followRedirects) {
+    redirects ??= startRedirects(target, options);
+    auth = redirectCredentials(redirects, target, headers, auth, ws.listenerCount('redirect') === 0);
+  }
 
-  const servername = isIP(host) ? undefined : host;
-  const socket: Duplex = options.createConnection
-    ? options.createConnection({ host, port, servername })
-    : secure
-      ? tlsConnect({ ...options, host, port, servername })
-      : netConnect({ host, port });
+  const connectOptions: ConnectOptions = {
+    protocolVersion: version,
+    perMessageDeflate: true,
+    followRedirects: false,
+    maxRedirects: 10,
+    ...options,
+    // Node's http client names a missing host 'localhost' and hands createConnection
+    // `path` only as the Unix socket path (net.connect reads it as one).
+    host: target.ipc ? 'localhost' : target.host,
+    port: target.port,
+    defaultPort: options.defaultPort ?? target.defaultPort,
+    path: target.socketPath,
+    socketPath: target.socketPath,
+    method: 'GET',
+    headers,
+    timeout: options.handshakeTimeout,
+    auth,
+  };
+  const connect = options.createConnection ?? (target.secure ? connectTls : connectNet);
+  const request: HandshakeClientRequest = options.agent
+    ? (target.secure ? httpsRequest : httpRequest)({
+        ...connectOptions,
+        host: target.host,
+        path: target.path,
+        createConnection: connect,
+        agent: options.agent,
+      } as RequestOptions)
+    : new HandshakeRequest(
+        {
+          path: target.path,
+          protocol: target.secure ? 'https:' : 'http:',
+          host: connectOptions.host,
+          hostHeader: options.setHost === false ? null : hostHeader(target.host, target.port, connectOptions.defaultPort),
+          headers,
+          auth,
+        },
+        ((oncreate) => connect(connectOptions, oncreate)) as OpenStream,
+      );
+  const events = request as EventEmitter;
 
-  const request = clientRequestHead({
-    host: url.port ? `${url.hostname}:${url.port}` : url.hostname,
-    path: (url.pathname || '/') + url.search,
-    key,
-    protocols,
-    extensions: offer,
-    origin: options.origin,
-    headers: options.headers,
-  });
-
-  const parser = new ResponseHeadParser();
+  let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const cleanup = () => {
+  let upgraded: Duplex | null = null;
+  /** This request is over (opened, failed, or replaced by a redirect): later events are not the WebSocket's. */
+  const settle = () => {
+    settled = true;
     if (timer !== undefined) clearTimeout(timer);
-    socket.removeListener('data', onData);
-    socket.removeListener('error', onError);
-    socket.removeListener('close', onClose);
     ws._abortHandshake = null;
   };
-  const fail = (err: Error) => {
-    cleanup();
-    socket.on('error', () => {}); // a late error on a dropped socket is not the caller's
-    socket.destroy();
-    ws._failHandshake(err);
+  // ws's abortHandshake: readyState is CLOSING at once, 'error' and 'close' follow on the
+  // next tick, so a close() or terminate() while connecting never emits synchronously.
+  const abort = (message: string) => {
+    if (settled) return;
+    settle();
+    dropRequest(request);
+    if (upgraded !== null) discard(upgraded);
+    ws._failHandshake(new Error(message), true);
   };
-  const onError = (err: Error) => fail(err);
-  const onClose = () => fail(new Error('The socket closed before the handshake completed'));
-  const onData = (chunk: Buffer) => {
-    let parsed: { head: ResponseHead; rest: Uint8Array } | null;
-    try {
-      parsed = parser.push(chunk);
-    } catch (err) {
-      fail(err as Error);
+
+  events.on('error', (err: Error) => {
+    if (settled) return; // an aborted request's own teardown
+    settle();
+    dropRequest(request);
+    ws._failHandshake(err);
+  });
+
+  events.on('response', (res: HandshakeResponse | IncomingMessage) => {
+    if (settled) return;
+    const status = res.statusCode ?? 0;
+    const location = headerOf(res, 'location');
+    if (location && redirects !== null && status >= 300 && status < 400) {
+      if (++redirects.count > (options.maxRedirects ?? 10)) {
+        abort('Maximum redirects exceeded');
+        return;
+      }
+      settle();
+      dropRequest(request);
+      let next: ClientTarget;
+      try {
+        next = parseClientUrl(new URL(location, target.url));
+      } catch (err) {
+        ws._failHandshake(err instanceof SyntaxError ? err : new SyntaxError(`Invalid URL: ${location}`));
+        return;
+      }
+      startRequest(ws, next, protocols, redirects.options, redirects);
       return;
     }
-    if (parsed === null) return;
-    const { head, rest } = parsed;
-    if (head.statusCode !== 101 && ws.listenerCount('unexpected-response') > 0) {
-      // As in ws: the application inspects the response and decides; the socket is its to end.
-      // As in ws, a listener replaces the error: the application sees the response
-      // (status, headers) and the connection then closes with 1006.
-      cleanup();
-      socket.destroy();
-      ws._failHandshake(null, { method: 'GET', path: url.pathname + url.search, host: url.host }, head);
+    if (ws.listenerCount('unexpected-response') === 0) {
+      abort(`Unexpected server response: ${status}`);
       return;
     }
-    let negotiated: NegotiatedDeflate | undefined;
+    if (timer !== undefined) clearTimeout(timer);
+    // While the listener runs the WebSocket is CONNECTING, as in ws (close() aborts it).
+    ws.emit('unexpected-response', request, res);
+    if (settled) return;
+    // ws leaves the connection open for the listener to end; ours closes it here (README).
+    settle();
+    dropRequest(request);
+    ws._failHandshake(null);
+  });
+
+  events.on('upgrade', (res: HandshakeResponse | IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (settled) {
+      discard(socket);
+      return;
+    }
+    upgraded = socket;
+    // As in ws, before the response is checked and while CONNECTING: a listener that
+    // calls close() or terminate() aborts the connection and 'open' never comes.
+    ws.emit('upgrade', res);
+    if (settled) return;
+    settle();
     let protocol: string;
+    let negotiated: NegotiatedDeflate | undefined;
     try {
-      protocol = checkUpgradeResponse(head, key, protocols);
-      negotiated = clientDeflateAccept(head.headers['sec-websocket-extensions'], deflate);
+      protocol = checkUpgradeResponse(responseHead(res), key, protocols);
+      negotiated = clientDeflateAccept(headerOf(res, 'sec-websocket-extensions'), deflate);
     } catch (err) {
-      fail(err as Error);
+      discard(socket);
+      ws._failHandshake(err as Error, true);
       return;
     }
-    cleanup();
-    ws._setSocket(socket, rest, {
+    ws._setSocket(socket, {
       role: 'client',
-      maxPayload,
+      maxPayload: options.maxPayload ?? 100 * 1024 * 1024,
       skipUTF8Validation: options.skipUTF8Validation,
       autoPong: options.autoPong,
       closeTimeout: options.closeTimeout,
       deflate: negotiated,
       protocol,
     });
-    ws.emit('upgrade', head);
     ws.emit('open');
-  };
+    ws._receiveHead(head);
+  });
 
-  socket.on('data', onData);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-  socket.write(request);
   if (options.handshakeTimeout !== undefined && options.handshakeTimeout > 0) {
-    timer = setTimeout(() => fail(new Error('Opening handshake has timed out')), options.handshakeTimeout);
+    timer = setTimeout(() => abort('Opening handshake has timed out'), options.handshakeTimeout);
   }
-  ws._abortHandshake = (message) => fail(new Error(message));
-  return url.href;
+  ws._abortHandshake = abort;
+  if (redirects !== null && redirects.count > 0) ws.emit('redirect', target.url.href, request);
+  if (options.finishRequest) options.finishRequest(request, ws);
+  else request.end();
+}
+
+function connectNet(options: ConnectOptions): Duplex {
+  return netConnect(options as NetConnectOpts);
+}
+
+// As ws: an explicit servername wins ('' turns SNI off); otherwise the host, unless it is
+// an IP address (SNI carries names only).
+function connectTls(options: ConnectOptions): Duplex {
+  const servername = options.servername || options.servername === '' ? options.servername : isIP(options.host) ? '' : options.host;
+  return tlsConnect({ ...(options as TlsOptions), path: undefined, servername });
+}
+
+/** Tears down a request that is no longer wanted, socket included (ClientRequest keeps an answered one's). */
+function dropRequest(request: HandshakeClientRequest): void {
+  request.destroy();
+  if (request.socket) discard(request.socket);
+}
+
+/** Destroys a socket nobody reads any more; a late error from it is nobody's to handle. */
+function discard(socket: Duplex): void {
+  socket.on('error', () => {});
+  socket.destroy();
+}
+
+function headerOf(res: HandshakeResponse | IncomingMessage, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The protocol layer's view of a response from either request kind. */
+function responseHead(res: HandshakeResponse | IncomingMessage): ResponseHead {
+  if (!(res instanceof IncomingMessage)) return res;
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(res.headers)) headers[name] = headerOf(res, name)!;
+  return { httpVersion: res.httpVersion, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, rawHeaders: res.rawHeaders };
 }

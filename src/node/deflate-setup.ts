@@ -25,7 +25,8 @@ export function serverDeflateAccept(offerHeader: string, options: PerMessageDefl
   try {
     negotiated = negotiateDeflate(offerHeader, options);
   } catch (err) {
-    throw new HandshakeError(`Invalid or unacceptable Sec-WebSocket-Extensions header: ${(err as Error).message}`, 400);
+    // ws's words in the response; what exactly was wrong stays on the error's cause.
+    throw new HandshakeError('Invalid or unacceptable Sec-WebSocket-Extensions header', 400, [], { cause: err });
   }
   return negotiated === null ? null : { params: negotiated.params, extensions: negotiated.response, options };
 }

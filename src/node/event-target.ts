@@ -18,10 +18,8 @@ export class MessageEvent extends WsEvent {
 }
 
 export class CloseEvent extends WsEvent {
-  readonly wasClean: boolean;
-  constructor(target: unknown, readonly code: number, readonly reason: string) {
+  constructor(target: unknown, readonly code: number, readonly reason: string, readonly wasClean: boolean) {
     super('close', target);
-    this.wasClean = code !== 1006;
   }
 }
 
@@ -34,27 +32,35 @@ export class ErrorEvent extends WsEvent {
 }
 
 type Listener = ((event: WsEvent) => void) | { handleEvent(event: WsEvent): void };
-type Wrapped = ((...args: any[]) => void) & { listener: Listener; attribute: boolean };
+// The wrapper's links back to what the user passed. Symbols, not plain properties:
+// EventEmitter#listeners() unwraps anything carrying a `listener` property (its own
+// once() wrappers do), which would hide our wrappers from the lookups below.
+const kListener = Symbol('wscodec listener');
+const kAttribute = Symbol('wscodec on-event attribute');
+/** Implemented by the target: whether both close frames were exchanged (CloseEvent.wasClean). */
+export const kWasClean = Symbol('wscodec wasClean');
+type Wrapped = ((...args: any[]) => void) & { [kListener]: Listener; [kAttribute]: boolean };
+type Target = EventEmitter & { [kWasClean]?: boolean };
 
 /** Turns EventEmitter arguments into the event object a WHATWG listener expects. */
-function wrap(target: EventEmitter, type: Kind, listener: Listener, attribute: boolean): Wrapped {
+function wrap(target: Target, type: Kind, listener: Listener, attribute: boolean): Wrapped {
   const call = (event: WsEvent) => {
     if (typeof listener === 'function') listener.call(target, event);
-    else listener.handleEvent(event);
+    else listener.handleEvent.call(listener, event);
   };
   const wrapped = ((...args: any[]) => {
     switch (type) {
       case 'open': return call(new WsEvent('open', target));
       case 'error': return call(new ErrorEvent(target, args[0]));
-      case 'close': return call(new CloseEvent(target, args[0], String(args[1] ?? '')));
+      case 'close': return call(new CloseEvent(target, args[0], String(args[1] ?? ''), target[kWasClean] === true));
       case 'message': {
         const [data, isBinary] = args;
         return call(new MessageEvent(target, isBinary ? data : data.toString()));
       }
     }
   }) as Wrapped;
-  wrapped.listener = listener;
-  wrapped.attribute = attribute;
+  wrapped[kListener] = listener;
+  wrapped[kAttribute] = attribute;
   return wrapped;
 }
 
@@ -64,10 +70,15 @@ function isKind(type: string): type is Kind {
   return (KINDS as string[]).includes(type);
 }
 
+function wrappers(target: EventEmitter, type: Kind): Wrapped[] {
+  return (target.listeners(type) as Wrapped[]).filter((listener) => kListener in listener);
+}
+
+/** As in ws: a listener already added (not as an attribute) is not added twice. */
 export function addEventListener(target: EventEmitter, type: string, listener: Listener, options: { once?: boolean } = {}): void {
   if (!isKind(type)) return;
-  for (const existing of target.listeners(type) as Wrapped[]) {
-    if (existing.listener === listener && !existing.attribute) return;
+  for (const existing of wrappers(target, type)) {
+    if (existing[kListener] === listener && !existing[kAttribute]) return;
   }
   const wrapped = wrap(target, type, listener, false);
   if (options.once) target.once(type, wrapped);
@@ -76,8 +87,8 @@ export function addEventListener(target: EventEmitter, type: string, listener: L
 
 export function removeEventListener(target: EventEmitter, type: string, listener: Listener): void {
   if (!isKind(type)) return;
-  for (const existing of target.listeners(type) as Wrapped[]) {
-    if (existing.listener === listener && !existing.attribute) {
+  for (const existing of wrappers(target, type)) {
+    if (existing[kListener] === listener && !existing[kAttribute]) {
       target.removeListener(type, existing);
       return;
     }
@@ -91,12 +102,12 @@ export function defineEventAttributes(proto: object): void {
       enumerable: true,
       configurable: true,
       get(this: EventEmitter) {
-        for (const existing of this.listeners(type) as Wrapped[]) if (existing.attribute) return existing.listener;
+        for (const existing of wrappers(this, type)) if (existing[kAttribute]) return existing[kListener];
         return null;
       },
       set(this: EventEmitter, handler: unknown) {
-        for (const existing of this.listeners(type) as Wrapped[]) {
-          if (existing.attribute) this.removeListener(type, existing);
+        for (const existing of wrappers(this, type)) {
+          if (existing[kAttribute]) this.removeListener(type, existing);
         }
         if (typeof handler === 'function') this.on(type, wrap(this, type, handler as Listener, true));
       },

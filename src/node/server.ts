@@ -39,6 +39,8 @@ export interface ServerOptions {
 
 const enum State { Running, Closing, Closed }
 
+const upgradedSockets = new WeakSet<Duplex>();
+
 export class WebSocketServer extends EventEmitter {
   readonly options: ServerOptions & { maxPayload: number; clientTracking: boolean };
   /** Open connections (typed as in @types/ws; undefined when clientTracking is false). */
@@ -118,11 +120,12 @@ export class WebSocketServer extends EventEmitter {
    * emitted once our own HTTP server has closed, or once the last client is gone.
    */
   close(callback?: (err?: Error) => void): void {
-    if (callback) this.once('close', callback);
     if (this._state === State.Closed) {
+      if (callback) this.once('close', () => callback(new Error('The server is not running')));
       process.nextTick(() => this.emit('close'));
       return;
     }
+    if (callback) this.once('close', callback);
     if (this._state === State.Closing) return;
     this._state = State.Closing;
     this._detach?.();
@@ -198,6 +201,11 @@ export class WebSocketServer extends EventEmitter {
       socket.destroy();
       return;
     }
+    // A socket upgraded twice would have two WebSockets reading it: a programming error
+    // (usually two 'upgrade' listeners), so it throws as in ws.
+    if (upgradedSockets.has(socket)) {
+      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration');
+    }
     if (this._state !== State.Running) {
       this._refuse(req, socket, new HandshakeError('The server is closing', 503), onSocketError);
       return;
@@ -206,10 +214,11 @@ export class WebSocketServer extends EventEmitter {
     this.emit('headers', lines, req);
     socket.write(lines.concat('\r\n').join('\r\n'));
     socket.removeListener('error', onSocketError);
+    upgradedSockets.add(socket);
 
     const Ctor = this.options.WebSocket ?? WebSocket;
     const ws = new Ctor(null);
-    ws._setSocket(socket, head, {
+    ws._setSocket(socket, {
       role: 'server',
       maxPayload: this.options.maxPayload,
       skipUTF8Validation: this.options.skipUTF8Validation,
@@ -225,6 +234,7 @@ export class WebSocketServer extends EventEmitter {
       ws.on('close', untrack);
     }
     callback(ws, req);
+    ws._receiveHead(head);
   }
 
   /** Answers a refused handshake: 'wsClientError' listeners decide, else an HTTP error and close. */

@@ -88,6 +88,10 @@ export class SocketBinding implements Transport, ConnectionEvents {
     return this.socket.writableLength;
   }
 
+  isDestroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
   /** Hands a read's bytes to the connection, then writes what it produced. */
   receive(chunk: Buffer): void {
     this.batching = true;

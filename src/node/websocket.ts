@@ -7,14 +7,15 @@ import './load-backends.js'; // the fast kernels, before any decoder is built
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { isValidCloseCode } from '../codec/close.js';
+import { Opcode } from '../codec/constants.js';
 import { Connection, ReadyState, type WriteCallback } from '../protocol/connection.js';
 import { connectAsClient, type ClientOptions } from './client.js';
 import { startCompressor, type NegotiatedDeflate } from './deflate-setup.js';
-import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.js';
+import { addEventListener, defineEventAttributes, kWasClean, removeEventListener } from './event-target.js';
 import { SocketBinding, toBuffer } from './socket-binding.js';
 
-export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments';
-export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | number;
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob | number;
 
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const EMPTY = Buffer.alloc(0);
@@ -33,6 +34,14 @@ export interface SocketSetup {
 }
 
 export class WebSocket extends EventEmitter {
+  // ws's statics, assigned in src/index.ts (this module cannot import the server: it imports us).
+  declare static WebSocket: typeof WebSocket;
+  declare static WebSocketServer: typeof import('./server.js').WebSocketServer;
+  declare static Server: typeof import('./server.js').WebSocketServer;
+  declare static createWebSocketStream: typeof import('./stream.js').createWebSocketStream;
+  declare static mask: typeof import('../codec/mask.js').mask;
+  declare static unmask: typeof import('../codec/mask.js').unmask;
+
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
@@ -86,7 +95,7 @@ export class WebSocket extends EventEmitter {
   }
 
   set binaryType(type: BinaryType) {
-    if (type === 'nodebuffer' || type === 'arraybuffer' || type === 'fragments') this._binaryType = type;
+    if (type === 'nodebuffer' || type === 'arraybuffer' || type === 'fragments' || type === 'blob') this._binaryType = type;
   }
 
   get readyState(): ReadyState {
@@ -103,8 +112,17 @@ export class WebSocket extends EventEmitter {
     return this._conn !== null && this._conn.isPaused;
   }
 
-  /** Takes over a socket whose handshake is complete. Internal: called by the server and the client. */
-  _setSocket(socket: Duplex, head: Uint8Array, setup: SocketSetup): void {
+  /** For CloseEvent.wasClean: both close frames were exchanged (as in ws). */
+  get [kWasClean](): boolean {
+    return this._conn !== null && this._conn.closeFrameSent && this._conn.closeFrameReceived;
+  }
+
+  /**
+   * Takes over a socket whose handshake is complete. Internal: called by the server and
+   * the client, which then emit 'connection' / 'open' and only after that hand over the
+   * bytes that came with the handshake (_receiveHead).
+   */
+  _setSocket(socket: Duplex, setup: SocketSetup): void {
     this.protocol = setup.protocol ?? '';
     this.extensions = setup.deflate?.extensions ?? '';
     const net = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
@@ -132,8 +150,17 @@ export class WebSocket extends EventEmitter {
       };
     }
     binding.attach(this._conn);
-    // Bytes that arrived with the handshake are read after the caller attached its listeners.
-    if (head.length > 0) socket.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
+  }
+
+  /**
+   * Internal: the bytes that arrived with the handshake (the server's `head`, what followed
+   * the client's 101). Called right after 'connection' / 'open' was emitted, so their frames
+   * reach listeners attached there, and before any later read (socket reads are delivered
+   * from the event loop, never inside this synchronous step).
+   */
+  _receiveHead(head: Uint8Array): void {
+    if (head.length === 0 || this._binding === null || this.readyState === ReadyState.CLOSED) return;
+    this._binding.receive(toBuffer(head));
   }
 
   /** Internal (SocketBinding): a message arrived. */
@@ -147,15 +174,23 @@ export class WebSocket extends EventEmitter {
   }
 
   /** Internal: the handshake failed (client) before a connection existed. */
-  _failHandshake(err: Error | null, request?: object, response?: object): void {
-    if (this._state === ReadyState.CLOSED) return;
-    this._state = ReadyState.CLOSED;
+  _failHandshake(err: Error | null, deferred = false): void {
+    // As ws: CLOSING from here, 'error' (when there is one), then CLOSED and 'close' 1006.
+    // `deferred` is ws's abortHandshake (close()/terminate() while connecting, a timeout,
+    // a refused response): the events come on the next tick, never inside the caller.
+    if (this._state !== ReadyState.CONNECTING) return;
+    this._state = ReadyState.CLOSING;
+    if (deferred) process.nextTick(() => this._emitHandshakeFailure(err));
+    else this._emitHandshakeFailure(err);
+  }
+
+  private _emitHandshakeFailure(err: Error | null): void {
     if (err !== null) this.emit('error', err);
-    else this.emit('unexpected-response', request, response);
+    this._state = ReadyState.CLOSED;
     this.emit('close', 1006, EMPTY);
   }
 
-  send(data: SendData, options?: SendOptions | WriteCallback, cb?: WriteCallback): void {
+  send(data?: SendData, options?: SendOptions | WriteCallback, cb?: WriteCallback): void {
     if (typeof options === 'function') {
       cb = options;
       options = {};
@@ -163,10 +198,16 @@ export class WebSocket extends EventEmitter {
     if (this.readyState === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     const opts = options ?? {};
     if (typeof data === 'number') data = data.toString();
+    // As in ws: no data is an empty message, binary unless it was a string.
     const binary = opts.binary ?? typeof data !== 'string';
-    const bytes = toBytes(data);
+    if (isBlob(data)) {
+      if (this.readyState !== ReadyState.OPEN) this._sendAfterClose(data.size, cb);
+      else this._conn!.sendBlob(data, binary, opts, cb);
+      return;
+    }
+    const bytes = data === undefined || data === null ? EMPTY : toBytes(data);
     if (this.readyState !== ReadyState.OPEN) {
-      this._sendAfterClose(bytes, cb);
+      this._sendAfterClose(bytes.length, cb);
       return;
     }
     // ws's send options carry compress and fin under the same names.
@@ -190,10 +231,16 @@ export class WebSocket extends EventEmitter {
       cb = mask;
     }
     if (typeof data === 'number') data = data.toString();
-    const bytes = data === undefined ? EMPTY : toBytes(data);
+    if (isBlob(data)) {
+      if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+      if (this.readyState !== ReadyState.OPEN) this._sendAfterClose(data.size, cb);
+      else this._conn!.sendControlBlob(kind === 'ping' ? Opcode.Ping : Opcode.Pong, data, cb);
+      return;
+    }
+    const bytes = data === undefined || data === null ? EMPTY : toBytes(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     if (this.readyState !== ReadyState.OPEN) {
-      this._sendAfterClose(bytes, cb);
+      this._sendAfterClose(bytes.length, cb);
       return;
     }
     this._conn![kind](bytes, cb);
@@ -203,9 +250,10 @@ export class WebSocket extends EventEmitter {
     const state = this.readyState;
     if (state === ReadyState.CLOSED) return;
     if (state === ReadyState.CONNECTING) {
-      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      this._abortConnecting();
       return;
     }
+    if (this._conn === null) return; // CLOSING: an aborted handshake's 'close' is on its way
     if (code !== undefined && (typeof code !== 'number' || !isValidCloseCode(code))) {
       throw new TypeError('First argument must be a valid error code number');
     }
@@ -219,10 +267,17 @@ export class WebSocket extends EventEmitter {
     const state = this.readyState;
     if (state === ReadyState.CLOSED) return;
     if (state === ReadyState.CONNECTING) {
-      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      this._abortConnecting();
       return;
     }
-    this._binding!.socket.destroy();
+    this._conn?.terminate(); // none while an aborted handshake is CLOSING
+  }
+
+  /** close()/terminate() while connecting: as ws, CLOSING now, 'error' and 'close' 1006 on the next tick. */
+  private _abortConnecting(): void {
+    const message = 'WebSocket was closed before the connection was established';
+    if (this._abortHandshake !== null) this._abortHandshake(message);
+    else this._failHandshake(new Error(message), true);
   }
 
   pause(): void {
@@ -264,18 +319,19 @@ export class WebSocket extends EventEmitter {
     return true;
   }
 
-  private _sendAfterClose(bytes: Uint8Array, cb?: WriteCallback): void {
-    this._bufferedAfterClose += bytes.length;
+  private _sendAfterClose(byteLength: number, cb?: WriteCallback): void {
+    this._bufferedAfterClose += byteLength;
     if (cb) {
       const state = this.readyState;
       process.nextTick(cb, new Error(`WebSocket is not open: readyState ${state} (${STATE_NAMES[state]})`));
     }
   }
 
-  private _asBinaryType(data: Uint8Array, isBinary: boolean): Buffer | ArrayBuffer | Buffer[] {
+  private _asBinaryType(data: Uint8Array, isBinary: boolean): Buffer | ArrayBuffer | Buffer[] | Blob {
     const buffer = toBuffer(data);
     if (!isBinary || this._binaryType === 'nodebuffer') return buffer;
     if (this._binaryType === 'fragments') return [buffer];
+    if (this._binaryType === 'blob') return new Blob([buffer as Uint8Array<ArrayBuffer>]);
     return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
       ? (data.buffer as ArrayBuffer)
       : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
@@ -301,7 +357,11 @@ export interface SendOptions {
 }
 
 
-function toBytes(data: Exclude<SendData, number>): Uint8Array {
+function isBlob(data: unknown): data is Blob {
+  return typeof Blob === 'function' && data instanceof Blob;
+}
+
+function toBytes(data: Exclude<SendData, number | Blob>): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -36,6 +36,8 @@ export interface Transport {
    * for the end of a read are not a flood. Without it, the pong count alone decides.
    */
   writeBacklog?(): number;
+  /** Whether the transport was destroyed (before it reports closed): nothing more can be written. */
+  isDestroyed?(): boolean;
 }
 
 export interface ConnectionEvents {
@@ -78,6 +80,35 @@ interface Pending {
 
 const EMPTY = new Uint8Array(0);
 
+/** A send waiting its turn; its callback hears an error if the connection goes first. */
+interface QueuedSend {
+  bytes: number;
+  run(): void;
+  callback?: WriteCallback;
+}
+
+const enum Wait { Nothing, Compression, Blob }
+
+/** The part of a Blob a send needs (Node's and the web's Blob both have it). */
+export interface BlobLike {
+  readonly size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** A data frame's header decisions, made when send() is called (order matters for fragments). */
+interface FramePlan {
+  opcode: number;
+  fin: boolean;
+  compressed: boolean;
+  rsv1: boolean;
+}
+
+function droppedMessage(waited: Wait): string {
+  if (waited === Wait.Compression) return 'The socket was closed while data was being compressed';
+  if (waited === Wait.Blob) return 'The socket was closed while the blob was being read';
+  return 'The connection is closed';
+}
+
 export interface SendFlags {
   compress?: boolean;
   fin?: boolean;
@@ -109,15 +140,19 @@ export class Connection {
   private paused = false;
   private readingPaused = false;
   private transportGone = false;
-  // Send side: frames held back by a compression in progress.
-  private readonly outbox: Array<() => void> = [];
-  private deflating = false;
+  // Send side: frames held back while an earlier send waits for its bytes (a compression,
+  // or a Blob being read). `waitingFor` says which, for the error a dropped send gets.
+  private outbox: QueuedSend[] = [];
+  private waitingFor: Wait = Wait.Nothing;
+  /** The callback of the send being waited for: told at once if the transport goes first. */
+  private waitingCallback: WriteCallback | undefined;
+  private waitingBytes = 0;
   private sendingOpcode = 0;
   private sendingCompressed = false;
   // Broadcast writes that came while send() was in the middle of a fragmented message (fin
   // false): a data frame may not come between its fragments (RFC 6455 §5.4), so they wait
   // for the last fragment. Their bytes count in queuedBytes (bufferedAmount) meanwhile.
-  private heldForFragments: Array<() => void> = [];
+  private heldForFragments: QueuedSend[] = [];
   private pendingPongs = 0;
   private flooded = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -205,7 +240,9 @@ export class Connection {
 
   private drain(): void {
     const inbox = this.inbox;
-    while (inbox.length > 0 && !this.paused && !this.inflating) {
+    // Once the transport is gone everything received is delivered, paused or not (as in
+    // ws, which reads the socket's last bytes on close); isPaused still says what the user set.
+    while (inbox.length > 0 && (!this.paused || this.transportGone) && !this.inflating) {
       const item = inbox[0];
       if (item.kind === Kind.Inflate) {
         this.inflate(item);
@@ -291,42 +328,122 @@ export class Connection {
    * the first fragment (deflate negotiated, `compress` not false, at least the threshold).
    */
   send(data: Uint8Array, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
+    const plan = this.plan(data.length, isBinary, options);
+    this.sendPlanned(plan, data, callback);
+    if (plan.fin) this.releaseHeldForFragments();
+  }
+
+  /**
+   * Sends a Blob's bytes as send() would, in order with everything sent before and after:
+   * later frames wait while it is read (as in ws).
+   */
+  sendBlob(blob: BlobLike, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
+    const plan = this.plan(blob.size, isBinary, options);
+    this.afterBlob(blob, callback, (bytes) => this.sendPlanned(plan, bytes, callback));
+    if (plan.fin) this.releaseHeldForFragments();
+  }
+
+  /** A ping or pong whose payload is a Blob (at most 125 bytes: the caller checked). */
+  sendControlBlob(opcode: typeof Opcode.Ping | typeof Opcode.Pong, blob: BlobLike, callback?: WriteCallback): void {
+    this.afterBlob(blob, callback, (bytes) => this.sendControl(opcode, bytes, callback));
+  }
+
+  /** Queues reading `blob`; `write` sends its bytes when it is this send's turn. */
+  private afterBlob(blob: BlobLike, callback: WriteCallback | undefined, write: (bytes: Uint8Array) => void): void {
+    this.enqueue(blob.size, () => {
+      this.startWait(Wait.Blob, blob.size, callback);
+      blob.arrayBuffer().then(
+        (buffer) => this.resumeAfterWait(callback, () => write(new Uint8Array(buffer))),
+        (err: Error) => this.resumeAfterWait(callback, () => {
+          callback?.(err);
+          this.fail(new ProtocolError(`Reading a Blob failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_BLOB_READ_FAILED'));
+        }),
+      );
+    }, callback);
+  }
+
+  private plan(size: number, isBinary: boolean, options: SendFlags): FramePlan {
     const fin = options.fin !== false;
     let opcode: number = Opcode.Continuation;
     let rsv1 = false;
     if (this.sendingOpcode === 0) {
       opcode = isBinary ? Opcode.Binary : Opcode.Text;
-      this.sendingCompressed = this.compressor !== undefined && options.compress !== false && data.length >= this.threshold;
+      this.sendingCompressed = this.compressor !== undefined && options.compress !== false && size >= this.threshold;
       rsv1 = this.sendingCompressed;
     }
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
-    if (!this.sendingCompressed) {
-      this.writeInOrder(opcode, data, fin, callback);
-    } else {
-      this.enqueueCompressed(opcode, data, fin, rsv1, callback);
-    }
-    if (fin && this.heldForFragments.length > 0) {
-      const held = this.heldForFragments;
-      this.heldForFragments = [];
-      for (const release of held) release();
+    return { opcode, fin, compressed: this.sendingCompressed, rsv1 };
+  }
+
+  private sendPlanned(plan: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
+    if (!plan.compressed) this.writeInOrder(plan.opcode, data, plan.fin, callback);
+    else this.enqueueCompressed(plan.opcode, data, plan.fin, plan.rsv1, callback);
+  }
+
+  /** Later sends wait until resumeAfterWait; the bytes count in bufferedAmount meanwhile. */
+  private startWait(kind: Wait, bytes: number, callback: WriteCallback | undefined): void {
+    this.waitingFor = kind;
+    this.waitingCallback = callback;
+    this.waitingBytes = bytes;
+    this.queuedBytes += bytes;
+  }
+
+  private releaseHeldForFragments(): void {
+    if (this.heldForFragments.length === 0) return;
+    const held = this.heldForFragments;
+    this.heldForFragments = [];
+    for (const item of held) {
+      this.queuedBytes -= item.bytes;
+      item.run();
     }
   }
 
   private enqueueCompressed(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {
     this.enqueue(data.length, () => {
-      this.deflating = true;
+      this.startWait(Wait.Compression, data.length, callback);
       this.compressor!.compress(data, fin, (err, compressed) => {
-        this.deflating = false;
-        if (this.readyState === ReadyState.CLOSED) return;
-        if (err) {
-          callback?.(err);
-          this.fail(err instanceof ProtocolError ? err : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'));
-        } else {
-          this.writeFrame(opcode, compressed!, fin, rsv1, callback);
-        }
-        this.flushOutbox();
+        this.resumeAfterWait(callback, () => {
+          if (err) {
+            callback?.(err);
+            this.fail(err instanceof ProtocolError ? err : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'));
+          } else {
+            this.writeFrame(opcode, compressed!, fin, rsv1, callback);
+          }
+        });
       });
     });
+  }
+
+  /**
+   * The end of a wait (a compression or a Blob read): `write` puts out the frame that
+   * waited, ahead of everything queued behind it, then the queue moves on. If the
+   * transport went away meanwhile, the callback hears so (ws's words) and nothing is written.
+   */
+  private resumeAfterWait(callback: WriteCallback | undefined, write: () => void): void {
+    const waited = this.waitingFor;
+    this.waitingFor = Wait.Nothing;
+    this.waitingCallback = undefined;
+    this.queuedBytes -= this.waitingBytes;
+    this.waitingBytes = 0;
+    // transportClosed() already told the callback.
+    if (this.transportGone) return;
+    if (this.transport.isDestroyed?.()) {
+      // Destroyed (terminate()) but not yet reported closed: drop this send and what waits behind it.
+      const message = droppedMessage(waited);
+      callback?.(new Error(message));
+      const behind = this.outbox;
+      this.outbox = [];
+      for (const item of behind) {
+        this.queuedBytes -= item.bytes;
+        item.callback?.(new Error(message));
+      }
+      return;
+    }
+    const behind = this.outbox;
+    this.outbox = [];
+    write();
+    this.outbox.push(...behind);
+    this.flushOutbox();
   }
 
   ping(data: Uint8Array = EMPTY, callback?: WriteCallback): void {
@@ -339,11 +456,11 @@ export class Connection {
 
   /** Writes frames encoded elsewhere (a broadcast), in order with everything else sent. */
   sendFrames(frames: Uint8Array[], callback?: WriteCallback): void {
-    this.afterFragments(frames, () => this.enqueue(0, () => this.transport.write(frames, callback)));
+    this.afterFragments(frames, callback, () => this.enqueue(0, () => this.transport.write(frames, callback), callback));
   }
 
   /** Runs `write` now, or once the fragmented message being sent is complete. */
-  private afterFragments(frames: Uint8Array[], write: () => void): void {
+  private afterFragments(frames: Uint8Array[], callback: WriteCallback | undefined, write: () => void): void {
     if (this.sendingOpcode === 0) {
       write();
       return;
@@ -351,10 +468,7 @@ export class Connection {
     let bytes = 0;
     for (const frame of frames) bytes += frame.length;
     this.queuedBytes += bytes;
-    this.heldForFragments.push(() => {
-      this.queuedBytes -= bytes;
-      write();
-    });
+    this.heldForFragments.push({ bytes, run: write, callback });
   }
 
   /**
@@ -373,11 +487,11 @@ export class Connection {
     }
     // forgetContext() runs inside the queued step: every compress() called before it (sends
     // still waiting in the outbox) keeps the context, the first one called after it resets.
-    this.afterFragments(frames, () =>
+    this.afterFragments(frames, callback, () =>
       this.enqueue(0, () => {
         this.transport.write(frames, callback);
         compressor.forgetContext!();
-      }),
+      }, callback),
     );
   }
 
@@ -408,6 +522,13 @@ export class Connection {
     this.drain();
   }
 
+  /** Drops the connection at once (ws's terminate()): CLOSING until the transport reports closed. */
+  terminate(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSING;
+    this.transport.destroy();
+  }
+
   /** The peer sent EOF without (or after) its close frame. */
   transportEnded(): void {
     if (this.readyState === ReadyState.CLOSED) return;
@@ -420,9 +541,17 @@ export class Connection {
     if (this.transportGone) return;
     this.transportGone = true;
     this.readyState = ReadyState.CLOSING;
-    this.paused = false;
-    this.outbox.length = 0;
+    // Sends still queued never leave; their callbacks hear why, as in ws.
+    const dropped = [...this.outbox, ...this.heldForFragments];
+    const inFlight = this.waitingCallback;
+    this.outbox = [];
     this.heldForFragments = [];
+    this.waitingCallback = undefined;
+    this.queuedBytes = 0;
+    this.waitingBytes = 0;
+    const message = droppedMessage(this.waitingFor);
+    inFlight?.(new Error(message));
+    for (const item of dropped) item.callback?.(new Error(message));
     this.drain();
   }
 
@@ -448,24 +577,26 @@ export class Connection {
 
   /** An uncompressed frame: written now when nothing waits (no queued closure), else queued. */
   private writeInOrder(opcode: number, data: Uint8Array, fin: boolean, callback?: WriteCallback): void {
-    if (!this.deflating && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
-    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback));
+    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
+    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback), callback);
   }
 
-  private enqueue(bytes: number, op: () => void): void {
-    if (!this.deflating && this.outbox.length === 0) {
-      op();
+  /** Runs `run` now when nothing waits, else queues it (its callback hears if it is dropped). */
+  private enqueue(bytes: number, run: () => void, callback?: WriteCallback): void {
+    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) {
+      run();
       return;
     }
     this.queuedBytes += bytes;
-    this.outbox.push(() => {
-      this.queuedBytes -= bytes;
-      op();
-    });
+    this.outbox.push({ bytes, run, callback });
   }
 
   private flushOutbox(): void {
-    while (!this.deflating && this.outbox.length > 0) this.outbox.shift()!();
+    while (this.waitingFor === Wait.Nothing && this.outbox.length > 0) {
+      const item = this.outbox.shift()!;
+      this.queuedBytes -= item.bytes;
+      item.run();
+    }
   }
 
   private writeFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {

@@ -17,8 +17,8 @@ export function acceptKeyFor(key: string): string {
 /** A refused handshake: the HTTP status to answer with, and why. */
 export class HandshakeError extends Error {
   override readonly name = 'HandshakeError';
-  constructor(message: string, readonly status: number, readonly headers: Array<[string, string]> = []) {
-    super(message);
+  constructor(message: string, readonly status: number, readonly headers: Array<[string, string]> = [], options?: { cause?: unknown }) {
+    super(message, options);
   }
 
   /** The complete HTTP response to write before closing the socket. */
@@ -53,8 +53,10 @@ export interface UpgradeRules {
 /** Checks an upgrade request (§4.2.1); a bad one throws a HandshakeError with its status. */
 export function readUpgradeRequest(req: UpgradeRequest, rules: UpgradeRules = {}): UpgradeOffer {
   const { headers } = req;
+  // The checks and their messages follow ws, in ws's order (a client switching servers
+  // sees the same answer), plus the RFC's Connection and Host requirements.
   if (req.method !== undefined && req.method !== 'GET') {
-    throw new HandshakeError('The upgrade request must be a GET', 405, [['Allow', 'GET']]);
+    throw new HandshakeError('Invalid HTTP method', 405, [['Allow', 'GET']]);
   }
   if (req.httpVersion !== undefined && !/^(1\.[1-9]|[2-9]\.\d)$/.test(req.httpVersion)) {
     throw new HandshakeError('The upgrade request must be HTTP/1.1 or later', 400);
@@ -64,21 +66,22 @@ export function readUpgradeRequest(req: UpgradeRequest, rules: UpgradeRules = {}
     throw new HandshakeError(`More than ${maxHeaders} request headers`, 431);
   }
   if (!listHasToken(headerValue(headers, 'upgrade'), 'websocket')) {
-    throw new HandshakeError('Missing or invalid Upgrade header (expected "websocket")', 400);
+    throw new HandshakeError('Invalid Upgrade header', 400);
   }
   if (!listHasToken(headerValue(headers, 'connection'), 'upgrade')) {
-    throw new HandshakeError('Missing or invalid Connection header (expected "Upgrade")', 400);
+    throw new HandshakeError('Invalid Connection header', 400);
   }
-  // Before the key: hixie-76 clients send no version (and no Sec-WebSocket-Key) and
-  // should learn which version we speak rather than hear their key is missing.
-  if (headerValue(headers, 'sec-websocket-version') !== '13') {
-    throw new HandshakeError('Unsupported WebSocket version (this server speaks 13)', 426, [['Sec-WebSocket-Version', '13']]);
-  }
-  if (!headerValue(headers, 'host')) throw new HandshakeError('Missing Host header', 400);
   const key = headerValue(headers, 'sec-websocket-key');
   if (key === undefined || !KEY_SHAPE.test(key)) {
-    throw new HandshakeError('Missing or invalid Sec-WebSocket-Key header (must be 16 bytes in base64)', 400);
+    throw new HandshakeError('Missing or invalid Sec-WebSocket-Key header', 400);
   }
+  // 400 as in ws and in RFC 6455 §4.4's own example; the header names the versions we
+  // speak. 8 (hybi-08 to -12) frames exactly as 13 does, and ws accepts it too.
+  const version = headerValue(headers, 'sec-websocket-version');
+  if (version !== '13' && version !== '8') {
+    throw new HandshakeError('Missing or invalid Sec-WebSocket-Version header', 400, [['Sec-WebSocket-Version', '13, 8']]);
+  }
+  if (!headerValue(headers, 'host')) throw new HandshakeError('Missing Host header', 400);
   return {
     key,
     protocols: parseProtocols(headerValue(headers, 'sec-websocket-protocol')),
@@ -90,12 +93,13 @@ export function readUpgradeRequest(req: UpgradeRequest, rules: UpgradeRules = {}
 function parseProtocols(value: string | undefined): string[] {
   const protocols = headerList(value);
   const seen = new Set<string>();
+  // ws's words for all of these: an invalid, duplicated or empty list.
+  const invalid = () => new HandshakeError('Invalid Sec-WebSocket-Protocol header', 400);
   for (const protocol of protocols) {
-    if (!isToken(protocol)) throw new HandshakeError(`Invalid subprotocol ${JSON.stringify(protocol)}`, 400);
-    if (seen.has(protocol)) throw new HandshakeError(`Subprotocol ${JSON.stringify(protocol)} offered twice`, 400);
+    if (!isToken(protocol) || seen.has(protocol)) throw invalid();
     seen.add(protocol);
   }
-  if (value !== undefined && protocols.length === 0) throw new HandshakeError('Empty Sec-WebSocket-Protocol header', 400);
+  if (value !== undefined && protocols.length === 0) throw invalid();
   return protocols;
 }
 

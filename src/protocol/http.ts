@@ -87,12 +87,29 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_HEADERS = 100;
 
 /**
+ * A response that is not HTTP. `code` is the one Node's llhttp gives the same fault
+ * (HPE_INVALID_CONSTANT, HPE_INVALID_VERSION, HPE_INVALID_STATUS,
+ * HPE_INVALID_HEADER_TOKEN, HPE_HEADER_OVERFLOW), so code written for ws's client,
+ * which reads the response with Node's parser, sees the codes it knows.
+ */
+export class HttpParseError extends Error {
+  constructor(readonly code: string, reason: string) {
+    super(`Parse Error: ${reason}`);
+  }
+}
+
+/**
  * Collects bytes until a response head is complete. `push` returns the parsed head and
  * whatever followed it (the first WebSocket bytes), or null while incomplete; a
- * malformed or oversized head throws.
+ * malformed or oversized head throws an HttpParseError. The status line is checked as
+ * its bytes arrive: a peer that is not an HTTP server (an SSH banner, a stray service)
+ * fails at its first wrong byte instead of leaving the client waiting for a blank line
+ * that never comes.
  */
 export class ResponseHeadParser {
   private buffered: Uint8Array = new Uint8Array(0);
+  /** Bytes of the status line already checked; -1 once it is complete. */
+  private statusChecked = 0;
 
   push(chunk: Uint8Array): { head: ResponseHead; rest: Uint8Array } | null {
     const searchFrom = Math.max(0, this.buffered.length - 3);
@@ -105,13 +122,52 @@ export class ResponseHeadParser {
     }
     const end = findHeadEnd(joined, searchFrom);
     if (end < 0) {
-      if (joined.length > MAX_HEAD_BYTES) throw new Error('The HTTP response head is too large');
+      this.checkStatusLine(joined);
+      if (joined.length > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', 'Header overflow');
       this.buffered = joined;
       return null;
     }
-    if (end > MAX_HEAD_BYTES) throw new Error('The HTTP response head is too large');
+    if (end > MAX_HEAD_BYTES) throw new HttpParseError('HPE_HEADER_OVERFLOW', 'Header overflow');
     this.buffered = new Uint8Array(0);
+    this.statusChecked = 0;
     return { head: parseResponseHead(joined.subarray(0, end)), rest: joined.subarray(end + 4) };
+  }
+
+  /** Checks the status-line bytes that arrived since the last call (each byte once). */
+  private checkStatusLine(bytes: Uint8Array): void {
+    let i = this.statusChecked;
+    if (i < 0) return;
+    for (; i < bytes.length; i++) {
+      if (bytes[i] === 13) {
+        if (i < 12) statusLineByte(i, 13); // throws: the line ended early
+        this.statusChecked = -1;
+        return;
+      }
+      statusLineByte(i, bytes[i]);
+    }
+    this.statusChecked = i;
+  }
+}
+
+const HTTP_SLASH = [72, 84, 84, 80, 47]; // 'HTTP/'
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Throws unless byte `c` can stand at offset `i` of `HTTP/1.<d> <ddd>[ <reason>]`.
+ * The reason phrase may hold tabs, spaces, visible ASCII and obs-text, not controls.
+ */
+function statusLineByte(i: number, c: number): void {
+  if (i < 5) {
+    if (c !== HTTP_SLASH[i]) throw new HttpParseError('HPE_INVALID_CONSTANT', 'Expected HTTP/');
+  } else if (i < 9) {
+    const ok = i === 5 ? c === 49 : i === 6 ? c === 46 : i === 7 ? isDigit(c) : c === 32;
+    if (!ok) throw new HttpParseError('HPE_INVALID_VERSION', 'Invalid HTTP version (expected HTTP/1.x)');
+  } else if (i < 12) {
+    if (!isDigit(c)) throw new HttpParseError('HPE_INVALID_STATUS', 'Invalid status code');
+  } else if (i === 12) {
+    if (c !== 32) throw new HttpParseError('HPE_INVALID_STATUS', 'Invalid response status');
+  } else if ((c < 32 && c !== 9) || c === 127) {
+    throw new HttpParseError('HPE_INVALID_STATUS', 'Invalid response status');
   }
 }
 
@@ -128,29 +184,25 @@ function parseResponseHead(bytes: Uint8Array): ResponseHead {
   for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
   const lines = text.split('\r\n');
   const status = lines[0];
-  const firstSpace = status.indexOf(' ');
-  const version = status.slice(0, firstSpace);
-  if (firstSpace < 0 || !version.startsWith('HTTP/1.')) throw new Error(`Invalid HTTP status line: ${JSON.stringify(status.slice(0, 80))}`);
-  const secondSpace = status.indexOf(' ', firstSpace + 1);
-  const codeText = status.slice(firstSpace + 1, secondSpace < 0 ? undefined : secondSpace);
-  if (codeText.length !== 3 || !/^[0-9]{3}$/.test(codeText)) throw new Error(`Invalid HTTP status code ${JSON.stringify(codeText)}`);
-  if (lines.length - 1 > MAX_HEADERS) throw new Error('Too many HTTP response headers');
+  for (let i = 0; i < status.length; i++) statusLineByte(i, status.charCodeAt(i));
+  if (status.length < 12) statusLineByte(status.length, 13); // throws: too short
+  if (lines.length - 1 > MAX_HEADERS) throw new HttpParseError('HPE_HEADER_OVERFLOW', 'Too many HTTP response headers');
   const headers: Record<string, string> = {};
   const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
     const name = line.slice(0, colon);
-    if (colon <= 0 || !isToken(name)) throw new Error(`Invalid HTTP header line: ${JSON.stringify(line.slice(0, 80))}`);
+    if (colon <= 0 || !isToken(name)) throw new HttpParseError('HPE_INVALID_HEADER_TOKEN', 'Invalid header token');
     const value = line.slice(colon + 1).trim();
     rawHeaders.push(name, value);
     const key = name.toLowerCase();
     headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
   }
   return {
-    httpVersion: version.slice(5),
-    statusCode: Number(codeText),
-    statusMessage: secondSpace < 0 ? '' : status.slice(secondSpace + 1),
+    httpVersion: status.slice(5, 8),
+    statusCode: Number(status.slice(9, 12)),
+    statusMessage: status.slice(13),
     headers,
     rawHeaders,
   };

@@ -85,12 +85,13 @@ const refusals = [
   ['no Upgrade header', request({ Upgrade: undefined }), 426],
   ['Upgrade: h2c', request({ Upgrade: 'h2c' }), 400],
   ['no Connection: upgrade', request({ Connection: 'keep-alive' }), 426],
-  ['version 8', request({ 'Sec-WebSocket-Version': '8' }), 426],
-  ['no version', request({ 'Sec-WebSocket-Version': undefined }), 426],
+  ['version 7', request({ 'Sec-WebSocket-Version': '7' }), 400],
+  ['version 14', request({ 'Sec-WebSocket-Version': '14' }), 400],
+  ['no version', request({ 'Sec-WebSocket-Version': undefined }), 400],
   ['a hixie-76 handshake', request({
     'Sec-WebSocket-Version': undefined, 'Sec-WebSocket-Key': undefined, Upgrade: 'WebSocket',
     'Sec-WebSocket-Key1': '4 @1  46546xW%0l 1 5', 'Sec-WebSocket-Key2': '12998 5 Y3 1  .P00',
-  }), 426],
+  }), 400],
   ['no key', request({ 'Sec-WebSocket-Key': undefined }), 400],
   ['a key of 15 bytes', request({ 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAA' }), 400],
   ['two keys', request({ 'Sec-WebSocket-Key': [KEY, KEY] }), 400],
@@ -109,9 +110,36 @@ for (const [what, raw, status] of refusals) {
   test(`${what} gets ${status} and a closed socket`, async () => {
     const response = await exchange(raw);
     assert.equal(statusOf(response), status, response.split('\r\n')[0]);
-    if (/version|hixie/.test(what)) assert.match(response, /Sec-WebSocket-Version: 13\r\n/);
+    if (/version/.test(what)) assert.match(response, /Sec-WebSocket-Version: 13, 8\r\n/);
   });
 }
+
+test('version 8 (hybi-08 to -12 frame as 13 does) is accepted, as ws accepts it', async () => {
+  const response = await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.write(request({ 'Sec-WebSocket-Version': '8' }));
+    socket.once('data', (c) => {
+      socket.destroy();
+      resolve(c.toString('latin1'));
+    });
+  });
+  assert.equal(statusOf(response), 101);
+});
+
+test('the response body of a refusal is the reason, in ws\'s words', async () => {
+  for (const [headers, body] of [
+    [{ 'Sec-WebSocket-Protocol': 'foo;bar' }, 'Invalid Sec-WebSocket-Protocol header'],
+    [{ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=foo' }, 'Invalid or unacceptable Sec-WebSocket-Extensions header'],
+    [{ 'Sec-WebSocket-Key': undefined }, 'Missing or invalid Sec-WebSocket-Key header'],
+    [{ 'Sec-WebSocket-Version': '7' }, 'Missing or invalid Sec-WebSocket-Version header'],
+    [{ Upgrade: 'h2c' }, 'Invalid Upgrade header'],
+  ]) {
+    const response = await exchange(request(headers));
+    assert.equal(response.slice(response.indexOf('\r\n\r\n') + 4), body);
+  }
+  const post = await exchange(request({}, { method: 'POST' }));
+  assert.equal(post.slice(post.indexOf('\r\n\r\n') + 4), 'Invalid HTTP method');
+});
 
 test('a request head that never completes is dropped after the handshake timeout', async () => {
   const started = Date.now();

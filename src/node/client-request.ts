@@ -1,0 +1,227 @@
+// The client's upgrade request over any Duplex, shaped like the part of Node's
+// http.ClientRequest that ws users touch: headers can be read and changed until end()
+// (finishRequest and 'redirect' listeners rely on that), then the head is written and the
+// response head is read straight off the stream with the protocol layer's parser. It
+// speaks ClientRequest's events: 'socket', then 'upgrade' (101) or 'response' (any other
+// status) or 'error'; so the handshake logic is written once for this and for a real
+// ClientRequest (used when an http.Agent is given).
+
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { listHasToken, ResponseHeadParser, type ResponseHead } from '../protocol/http.js';
+
+export type HeaderValue = string | number | readonly string[];
+
+/** The response head, with the socket it came on (ws hands listeners an IncomingMessage). */
+export interface HandshakeResponse extends ResponseHead {
+  socket: Duplex;
+}
+
+/** Opens the stream: returns it, or calls `oncreate` later (as Node's createConnection may). */
+export type OpenStream = (oncreate: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | void;
+
+export interface HandshakeRequestInit {
+  path: string;
+  /** 'http:' or 'https:', as ClientRequest reports it. */
+  protocol: string;
+  /** The Host header to add unless `headers` has one (null: none, as with setHost: false). */
+  hostHeader: string | null;
+  host: string;
+  headers: Record<string, HeaderValue | undefined>;
+  /** `user:password` for Basic auth unless `headers` has an Authorization. */
+  auth?: string;
+}
+
+export class HandshakeRequest extends EventEmitter {
+  readonly method = 'GET';
+  readonly path: string;
+  readonly host: string;
+  readonly protocol: string;
+  socket: Duplex | null = null;
+  destroyed = false;
+  aborted = false;
+  /** True once end() wrote the head. */
+  headersSent = false;
+  writableEnded = false;
+
+  /** Lower-cased name → [name as given, value], in insertion order (as Node keeps them). */
+  private readonly outHeaders = new Map<string, [string, HeaderValue]>();
+  private readonly parser = new ResponseHeadParser();
+
+  constructor(init: HandshakeRequestInit, open: OpenStream) {
+    super();
+    this.path = init.path;
+    this.host = init.host;
+    this.protocol = init.protocol;
+    for (const [name, value] of Object.entries(init.headers)) {
+      if (value !== undefined) this.setHeader(name, value);
+    }
+    if (init.hostHeader !== null && !this.hasHeader('host')) this.setHeader('Host', init.hostHeader);
+    if (init.auth !== undefined && !this.hasHeader('authorization')) {
+      this.setHeader('Authorization', `Basic ${Buffer.from(init.auth).toString('base64')}`);
+    }
+    // As ClientRequest: a connect function that throws becomes an 'error' event.
+    let opened: Duplex | undefined | void;
+    try {
+      opened = open((err, socket) => (err ? this.destroy(err) : socket && this.onSocket(socket)));
+    } catch (err) {
+      this.destroy(err as Error);
+      return;
+    }
+    if (opened) this.onSocket(opened);
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.headersSent) {
+      throw Object.assign(new Error('Cannot set headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
+    }
+    validateHeaderName(name);
+    validateHeaderValue(name, value as string); // Node accepts numbers and arrays too
+    this.outHeaders.set(name.toLowerCase(), [name, value]);
+    return this;
+  }
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.outHeaders.get(name.toLowerCase())?.[1];
+  }
+
+  hasHeader(name: string): boolean {
+    return this.outHeaders.has(name.toLowerCase());
+  }
+
+  removeHeader(name: string): void {
+    if (this.headersSent) {
+      throw Object.assign(new Error('Cannot remove headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
+    }
+    this.outHeaders.delete(name.toLowerCase());
+  }
+
+  getHeaders(): Record<string, HeaderValue> {
+    const headers: Record<string, HeaderValue> = Object.create(null);
+    for (const [key, [, value]] of this.outHeaders) headers[key] = value;
+    return headers;
+  }
+
+  getHeaderNames(): string[] {
+    return [...this.outHeaders.keys()];
+  }
+
+  getRawHeaderNames(): string[] {
+    return [...this.outHeaders.values()].map(([name]) => name);
+  }
+
+  /** Sends the head (an upgrade request has no body). */
+  end(callback?: () => void): this {
+    if (typeof callback !== 'function' && callback !== undefined) {
+      throw new TypeError('An upgrade request has no body: end() takes only a callback');
+    }
+    if (this.writableEnded || this.destroyed) return this;
+    this.writableEnded = true;
+    if (callback) this.once('finish', callback);
+    if (this.socket !== null) this.writeHead();
+    return this;
+  }
+
+  /** Sends the head now, as ClientRequest.flushHeaders() does. */
+  flushHeaders(): void {
+    this.end();
+  }
+
+  /** Tears the request down; with `err`, 'error' reports it (as ClientRequest.destroy(err)). */
+  destroy(err?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    const socket = this.socket;
+    if (socket !== null) {
+      this.unlisten(socket);
+      socket.on('error', () => {}); // a late error on a dropped socket is nobody's
+      socket.destroy();
+    }
+    process.nextTick(() => {
+      if (err) this.emit('error', err);
+      this.emit('close');
+    });
+    return this;
+  }
+
+  /** ClientRequest.abort(): destroy without an error. */
+  abort(): void {
+    if (this.aborted || this.destroyed) return;
+    this.aborted = true;
+    process.nextTick(() => this.emit('abort'));
+    this.destroy();
+  }
+
+  private onSocket(socket: Duplex): void {
+    if (this.destroyed) {
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    this.socket = socket;
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('end', this.onHangUp);
+    socket.on('close', this.onHangUp);
+    if (this.writableEnded) this.writeHead();
+    process.nextTick(() => {
+      if (!this.destroyed) this.emit('socket', socket);
+    });
+  }
+
+  private writeHead(): void {
+    let head = `GET ${this.path} HTTP/1.1\r\n`;
+    for (const [name, value] of this.outHeaders.values()) {
+      if (typeof value === 'object') for (const item of value) head += `${name}: ${item}\r\n`;
+      else head += `${name}: ${value}\r\n`;
+    }
+    this.headersSent = true;
+    // latin1: header values are octets (validateHeaderValue let through nothing wider).
+    this.socket!.write(Buffer.from(head + '\r\n', 'latin1'), () => this.emit('finish'));
+  }
+
+  private unlisten(socket: Duplex): void {
+    socket.removeListener('data', this.onData);
+    socket.removeListener('error', this.onError);
+    socket.removeListener('end', this.onHangUp);
+    socket.removeListener('close', this.onHangUp);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    let parsed: { head: ResponseHead; rest: Uint8Array } | null;
+    try {
+      parsed = this.parser.push(chunk);
+    } catch (err) {
+      this.destroy(err as Error);
+      return;
+    }
+    if (parsed === null) return;
+    const socket = this.socket!;
+    this.unlisten(socket);
+    const response: HandshakeResponse = { ...parsed.head, socket };
+    // From here the socket belongs to whoever handles the event.
+    if (isUpgrade(response)) this.emit('upgrade', response, socket, Buffer.from(parsed.rest.buffer, parsed.rest.byteOffset, parsed.rest.byteLength));
+    else this.emit('response', response);
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.destroy(err);
+  };
+
+  // Node's words for a connection that ends before the response head.
+  private readonly onHangUp = (): void => {
+    this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  };
+}
+
+/**
+ * When Node's parser calls a response an upgrade (llhttp): a 101 with an Upgrade header
+ * and `upgrade` in Connection. Any other 101 is a plain response, so it fails the way it
+ * fails in ws ('Unexpected server response: 101').
+ */
+function isUpgrade(response: ResponseHead): boolean {
+  const { headers } = response;
+  return response.statusCode === 101 && headers['upgrade'] !== undefined && listHasToken(headers['connection'], 'upgrade');
+}
