@@ -42,7 +42,7 @@ export class HandshakeRequest extends EventEmitter {
   socket: Duplex | null = null;
   destroyed = false;
   aborted = false;
-  /** True once end() wrote the head. */
+  /** True once end() was called: the headers can no longer change. */
   headersSent = false;
   writableEnded = false;
 
@@ -119,6 +119,7 @@ export class HandshakeRequest extends EventEmitter {
     }
     if (this.writableEnded || this.destroyed) return this;
     this.writableEnded = true;
+    this.headersSent = true; // as ClientRequest: the head is fixed from end() on
     if (callback) this.once('finish', callback);
     if (this.socket !== null) this.writeHead();
     return this;
@@ -177,9 +178,8 @@ export class HandshakeRequest extends EventEmitter {
       if (typeof value === 'object') for (const item of value) head += `${name}: ${item}\r\n`;
       else head += `${name}: ${value}\r\n`;
     }
-    this.headersSent = true;
     // latin1: header values are octets (validateHeaderValue let through nothing wider).
-    this.socket!.write(Buffer.from(head + '\r\n', 'latin1'), () => this.emit('finish'));
+    this.socket!.write(Buffer.from(head + '\r\n', 'latin1'), (err) => err || this.emit('finish'));
   }
 
   private unlisten(socket: Duplex): void {

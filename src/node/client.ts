@@ -96,7 +96,7 @@ function startRequest(
   options: ClientOptions,
   redirects: RedirectState<ClientOptions> | null,
 ): void {
-  (ws as { url: string }).url = target.url.href; // `url` follows redirects, as in ws
+  ws._url = target.url.href; // `url` follows redirects, as in ws
   const version = options.protocolVersion ?? 13;
   const key = createClientKey();
   const deflate = deflateOptions(options.perMessageDeflate ?? true);
@@ -138,6 +138,7 @@ function startRequest(
   const request: HandshakeClientRequest = options.agent
     ? (target.secure ? httpsRequest : httpRequest)({
         ...connectOptions,
+        hostname: undefined, // http.request would prefer it to host
         host: target.host,
         path: target.path,
         createConnection: connect,

@@ -4,7 +4,7 @@
 
 import type { DeflateParams, MessageCompressor, PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { HandshakeError } from '../protocol/handshake.js';
-import { acceptDeflateResponse, deflateOffer, negotiateDeflate } from '../protocol/permessage-deflate.js';
+import { acceptServerExtensions, deflateOffer, negotiateDeflate } from '../protocol/permessage-deflate.js';
 import { createZlibCompressor } from './zlib-compressor.js';
 
 export interface NegotiatedDeflate {
@@ -39,12 +39,7 @@ export function clientDeflateOffer(options: PerMessageDeflateOptions): string {
 /** Client: check the server's answer; anything not offered fails the connection. */
 export function clientDeflateAccept(header: string | undefined, options: PerMessageDeflateOptions | undefined): NegotiatedDeflate | undefined {
   if (header === undefined) return undefined;
-  if (options === undefined) throw new Error('Server sent a Sec-WebSocket-Extensions header but no extension was requested');
-  try {
-    return { params: acceptDeflateResponse(header, options), extensions: header, options };
-  } catch (err) {
-    throw new Error(`Invalid Sec-WebSocket-Extensions header: ${(err as Error).message}`);
-  }
+  return { params: acceptServerExtensions(header, options), extensions: header, options: options! };
 }
 
 /** The connection's compressor for what was negotiated. */

@@ -42,19 +42,21 @@ export class WebSocket extends EventEmitter {
   declare static mask: typeof import('../codec/mask.js').mask;
   declare static unmask: typeof import('../codec/mask.js').unmask;
 
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSING = 2;
-  readonly CLOSED = 3;
+  // The readyState constants live on the class and its prototype, read-only (defined
+  // below the class), as in ws and the browser's WebSocket.
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
 
-  /** The client's URL ('' on the server side). */
-  readonly url: string = '';
-  protocol = '';
-  extensions = '';
+  /** Internal: set by the client handshake (it follows redirects); url, protocol and extensions are read-only outside. */
+  _url = '';
+  private _protocol = '';
+  private _extensions = '';
 
   private _binaryType: BinaryType = 'nodebuffer';
   /** The state before a connection exists (connecting, or a failed handshake); then the connection has it. */
@@ -82,12 +84,25 @@ export class WebSocket extends EventEmitter {
   constructor(address: string | URL | null, protocols?: string | string[] | ClientOptions, options?: ClientOptions) {
     super();
     if (address === null) return;
-    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object') {
+    if (protocols !== undefined && protocols !== null && !Array.isArray(protocols) && typeof protocols === 'object') {
       options = protocols;
       protocols = undefined;
     }
     const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
-    this.url = connectAsClient(this, address, list, options ?? {});
+    this._url = connectAsClient(this, address, list, options ?? {});
+  }
+
+  /** The client's URL ('' on the server side). */
+  get url(): string {
+    return this._url;
+  }
+
+  get protocol(): string {
+    return this._protocol;
+  }
+
+  get extensions(): string {
+    return this._extensions;
   }
 
   get binaryType(): BinaryType {
@@ -123,8 +138,8 @@ export class WebSocket extends EventEmitter {
    * bytes that came with the handshake (_receiveHead).
    */
   _setSocket(socket: Duplex, setup: SocketSetup): void {
-    this.protocol = setup.protocol ?? '';
-    this.extensions = setup.deflate?.extensions ?? '';
+    this._protocol = setup.protocol ?? '';
+    this._extensions = setup.deflate?.extensions ?? '';
     const net = socket as Duplex & { setNoDelay?(on: boolean): void; setTimeout?(ms: number): void };
     net.setTimeout?.(0);
     net.setNoDelay?.(true);
@@ -339,6 +354,17 @@ export class WebSocket extends EventEmitter {
 }
 
 defineEventAttributes(WebSocket.prototype);
+
+// As in ws: the constants are enumerable, read-only and fixed on the class and the
+// prototype, and the attributes are enumerable accessors (spreads and inspections show them).
+['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
+  const descriptor = { value, enumerable: true, writable: false, configurable: false };
+  Object.defineProperty(WebSocket, name, descriptor);
+  Object.defineProperty(WebSocket.prototype, name, descriptor);
+});
+for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
+}
 
 /** See WebSocket._deflateShare. */
 export interface DeflateShare {

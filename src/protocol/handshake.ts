@@ -152,7 +152,7 @@ export function clientRequestHead(req: ClientRequest): string {
 export function checkClientProtocols(protocols: string[]): void {
   const seen = new Set<string>();
   for (const p of protocols) {
-    if (!isToken(p) || seen.has(p)) throw new SyntaxError(`An invalid or duplicated subprotocol was specified: ${JSON.stringify(p)}`);
+    if (typeof p !== 'string' || !isToken(p) || seen.has(p)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     seen.add(p);
   }
 }

@@ -220,3 +220,24 @@ export function acceptDeflateResponse(
     clientMaxWindowBits: clientBits ?? 15,
   };
 }
+
+/**
+ * Client: checks the server's Sec-WebSocket-Extensions against our offer (`undefined`:
+ * we offered nothing). The messages are ws's, for code that matches on them; what exactly
+ * was wrong is the error's cause.
+ */
+export function acceptServerExtensions(header: string, offered: PerMessageDeflateOptions | true | undefined): DeflateParams {
+  if (offered === undefined) throw new Error('Server sent a Sec-WebSocket-Extensions header but no extension was requested');
+  let extensions: Extension[];
+  try {
+    extensions = parseExtensions(header);
+  } catch (err) {
+    throw new Error('Invalid Sec-WebSocket-Extensions header', { cause: err });
+  }
+  if (extensions.some((e) => e.name !== PERMESSAGE_DEFLATE)) throw new Error('Server indicated an extension that was not requested');
+  try {
+    return acceptDeflateResponse(extensions, offered);
+  } catch (err) {
+    throw new Error('Invalid Sec-WebSocket-Extensions header', { cause: err });
+  }
+}

@@ -5,7 +5,7 @@
 import type { DeflateParams } from '../protocol/deflate.js';
 import { checkUpgradeResponse, clientRequestHead, createClientKey } from '../protocol/handshake.js';
 import { ResponseHeadParser } from '../protocol/http.js';
-import { acceptDeflateResponse, deflateOffer } from '../protocol/permessage-deflate.js';
+import { acceptServerExtensions, deflateOffer } from '../protocol/permessage-deflate.js';
 import { WEB_DEFLATE_OPTIONS } from './compression-stream-deflate.js';
 import type { StreamTransport } from './stream-transport.js';
 
@@ -55,14 +55,7 @@ export async function clientHandshake(transport: StreamTransport, req: Handshake
     const protocol = checkUpgradeResponse(response, key, req.protocols);
     const extensions = response.headers['sec-websocket-extensions'];
     let deflate: DeflateParams | undefined;
-    if (extensions !== undefined) {
-      if (offer === undefined) throw new Error('Server sent a Sec-WebSocket-Extensions header but no extension was requested');
-      try {
-        deflate = acceptDeflateResponse(extensions, WEB_DEFLATE_OPTIONS);
-      } catch (err) {
-        throw new Error(`Invalid Sec-WebSocket-Extensions header: ${(err as Error).message}`);
-      }
-    }
+    if (extensions !== undefined) deflate = acceptServerExtensions(extensions, offer === undefined ? undefined : WEB_DEFLATE_OPTIONS);
     return { protocol, extensions: extensions ?? '', deflate, rest };
   }
 }

@@ -496,8 +496,13 @@ describe('ws+unix:', () => {
       }
     });
 
-    test(`${name}: an empty path throws ws's SyntaxError; a missing socket fails with ENOENT`, async () => {
+    test(`${name}: bad URLs throw ws's SyntaxErrors; a missing socket fails with ENOENT`, async () => {
       assert.throws(() => new Client('ws+unix:'), { name: 'SyntaxError', message: "The URL's pathname is empty" });
+      assert.throws(() => new Client('foo'), { name: 'SyntaxError', message: 'Invalid URL: foo' });
+      assert.throws(() => new Client('ftp://localhost/'), {
+        name: 'SyntaxError',
+        message: 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"',
+      });
       const ws = new Client(`ws+unix:${join(socketDir, 'nobody-here.sock')}`);
       const { err, code } = await failed(ws);
       assert.equal(err.code, 'ENOENT');
