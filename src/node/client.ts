@@ -8,9 +8,9 @@ import type { Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 import { IncomingMessage, request as httpRequest, type Agent as HttpAgent, type ClientRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect, isIP, type LookupFunction, type NetConnectOpts } from 'node:net';
+import net, { isIP, type LookupFunction, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
+import tls, { type ConnectionOptions as TlsOptions } from 'node:tls';
 import { checkClientProtocols, checkUpgradeResponse, createClientKey } from '../protocol/handshake.js';
 import type { ResponseHead } from '../protocol/http.js';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
@@ -262,14 +262,15 @@ function startRequest(
 }
 
 function connectNet(options: ConnectOptions): Duplex {
-  return netConnect(options as NetConnectOpts);
+  // Looked up on the module at call time, as ws does: tests and instrumentation patch net.connect / tls.connect.
+  return net.connect(options as NetConnectOpts);
 }
 
 // As ws: an explicit servername wins ('' turns SNI off); otherwise the host, unless it is
 // an IP address (SNI carries names only).
 function connectTls(options: ConnectOptions): Duplex {
   const servername = options.servername || options.servername === '' ? options.servername : isIP(options.host) ? '' : options.host;
-  return tlsConnect({ ...(options as TlsOptions), path: undefined, servername });
+  return tls.connect({ ...(options as TlsOptions), path: undefined, servername });
 }
 
 /** Tears down a request that is no longer wanted, socket included (ClientRequest keeps an answered one's). */

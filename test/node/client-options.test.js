@@ -13,7 +13,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, createServer as createNetServer } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
@@ -212,6 +215,37 @@ describe('net and tls options pass through', () => {
         assert.equal(req.socket.remoteAddress, '127.0.0.2');
       } finally {
         await shut(ws);
+        await server.close();
+      }
+    });
+
+    test(`${name}: net.connect and tls.connect are looked up when connecting (patches apply, as ws's tests rely on)`, async () => {
+      const seen = [];
+      const original = { net: net.connect, tls: tls.connect };
+      net.connect = (options) => {
+        seen.push(['net', options.host, String(options.port)]);
+        return original.net(options);
+      };
+      tls.connect = (options) => {
+        seen.push(['tls', options.servername]);
+        const socket = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
+        process.nextTick(() => socket.destroy(new Error('patched tls.connect')));
+        return socket;
+      };
+      const server = await recordingServer();
+      try {
+        const ws = new Client(`ws://127.0.0.1:${server.port}/`);
+        await opened(ws);
+        await shut(ws);
+        const secure = new Client('wss://sni.example.test:1/', { servername: '' });
+        const errors = [];
+        secure.on('error', (err) => errors.push(err.message));
+        await within(new Promise((resolve) => secure.on('close', resolve)), 'the patched tls socket to fail');
+        assert.deepEqual(seen, [['net', '127.0.0.1', String(server.port)], ['tls', '']]);
+        assert.deepEqual(errors, ['patched tls.connect']);
+      } finally {
+        net.connect = original.net;
+        tls.connect = original.tls;
         await server.close();
       }
     });
