@@ -2,6 +2,7 @@
 // above heapBase() is the JS side's to lay out; nothing here allocates.
 
 
+export * from './scan-contract';
 export * from './scan';
 export { unmaskRegion } from './mask';
 export { utf8Step, setUtf8Tables, UTF8_REJECT } from './utf8';

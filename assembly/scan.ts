@@ -1,37 +1,28 @@
 // Batch frame scan: one call walks every complete frame in [start, end), checks the
 // header rules, unmasks payloads in place, validates single-frame text and writes a
-// compact frame table. Constants mirror src/backend/scan-contract.ts (a test compares
-// them with these exports).
+// compact frame table. The constants come from ./scan-contract, generated from
+// src/backend/scan-contract.ts at build time; they are exported (assembly/index.ts) so
+// test/backend/contract.test.js can compare the built modules with the TS contract.
 
 import { unmaskRegion } from './mask';
+import {
+  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, ERR_CONTROL_FIN, ERR_CONTROL_LENGTH,
+  ERR_EXPECTED_MASK, ERR_LENGTH_64, ERR_OPCODE, ERR_RSV_1, ERR_RSV_2_3, ERR_TOO_BIG,
+  ERR_UNEXPECTED_MASK, FRAME_BAD_UTF8, FRAME_FIN, FRAME_RSV1, RESULT_CONSUMED, RESULT_ERROR,
+  RESULT_INTS, RESULT_PARTIAL, RESULT_PARTIAL_KEY, SCAN_ALLOW_RSV1, SCAN_REJECT_MASK,
+  SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
+} from './scan-contract';
 import { utf8Step } from './utf8';
 
-// scan flags
-export const SCAN_REQUIRE_MASK: u32 = 1;
-export const SCAN_REJECT_MASK: u32 = 2;
-export const SCAN_ALLOW_RSV1: u32 = 4;
-export const SCAN_VALIDATE_UTF8: u32 = 8;
+// Table entries and the result block are int32 words; these are their sizes in bytes,
+// exported as before for callers that lay out linear memory themselves.
+export const ENTRY_SIZE: u32 = ENTRY_INTS * 4;
+export const RESULT_SIZE: u32 = RESULT_INTS * 4;
 
-// frame-table entry: 3 × i32 = [flags, payload offset, payload length]; flags holds the
-// opcode in its low 4 bits plus these bits
-export const FRAME_FIN: u32 = 16;
-export const FRAME_RSV1: u32 = 32;
-export const FRAME_BAD_UTF8: u32 = 64;
-export const ENTRY_SIZE: u32 = 12;
-
-// header errors (the decoder maps them to close codes)
-export const ERR_RSV_2_3: i32 = 1;
-export const ERR_RSV_1: i32 = 2;
-export const ERR_OPCODE: i32 = 3;
-export const ERR_CONTROL_FIN: i32 = 4;
-export const ERR_CONTROL_LENGTH: i32 = 5;
-export const ERR_EXPECTED_MASK: i32 = 6;
-export const ERR_UNEXPECTED_MASK: i32 = 7;
-export const ERR_LENGTH_64: i32 = 8;
-export const ERR_TOO_BIG: i32 = 9;
-
-// result block: 4 × i32 = [consumed offset, error, partial (0/1), partial frame's mask key]
-export const RESULT_SIZE: u32 = 16;
+// The frame flags below move FIN (0x80) and RSV1 (0x40) of the first header byte into
+// place with shifts; these fail the build if the contract moves those bits elsewhere.
+// (A constant condition is decided by the compiler, so ERROR only fires when it holds.)
+if (FRAME_FIN != 0x80 >> 3 || FRAME_RSV1 != 0x40 >> 1) ERROR('FRAME_FIN/FRAME_RSV1 moved: update the flag shifts in scan()');
 
 function checkFirstByte(b0: u32, flags: u32): i32 {
   if (b0 & 0x30) return ERR_RSV_2_3;
@@ -109,9 +100,9 @@ export function scan(
     count++;
     if (avail - header < size) {
       if (masked) unmaskRegion(payload, end, key);
-      store<u32>(entry, frameFlags);
-      store<u32>(entry, <u32>payload, 4);
-      store<u32>(entry, <u32>size, 8);
+      store<u32>(entry, frameFlags, ENTRY_FLAGS * 4);
+      store<u32>(entry, <u32>payload, ENTRY_OFFSET * 4);
+      store<u32>(entry, <u32>size, ENTRY_LENGTH * 4);
       partial = 1;
       partialKey = key;
       p = end;
@@ -123,14 +114,14 @@ export function scan(
     if (frameFlags == (1 | FRAME_FIN) && flags & SCAN_VALIDATE_UTF8) {
       if (utf8Step(0, payload, next) != 0) frameFlags |= FRAME_BAD_UTF8;
     }
-    store<u32>(entry, frameFlags);
-    store<u32>(entry, <u32>payload, 4);
-    store<u32>(entry, <u32>size, 8);
+    store<u32>(entry, frameFlags, ENTRY_FLAGS * 4);
+    store<u32>(entry, <u32>payload, ENTRY_OFFSET * 4);
+    store<u32>(entry, <u32>size, ENTRY_LENGTH * 4);
     p = next;
   }
-  store<u32>(result, <u32>p);
-  store<i32>(result, error, 4);
-  store<i32>(result, partial, 8);
-  store<u32>(result, partialKey, 12);
+  store<u32>(result, <u32>p, RESULT_CONSUMED * 4);
+  store<i32>(result, error, RESULT_ERROR * 4);
+  store<i32>(result, partial, RESULT_PARTIAL * 4);
+  store<u32>(result, partialKey, RESULT_PARTIAL_KEY * 4);
   return count;
 }

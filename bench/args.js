@@ -1,4 +1,6 @@
-// Command-line flags for bench/run.js.
+// Command-line flags for bench/run.js, and the util.parseArgs wrapper every bench uses.
+
+import { parseArgs as parseFlags } from 'node:util';
 
 const HELP = `usage: node bench/run.js [options]
 
@@ -22,42 +24,49 @@ export function parseSize(text) {
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
 }
 
+/**
+ * The benches' command lines, read by util.parseArgs: `--flag value` or `--flag=value`,
+ * -h/--help everywhere, and an unknown flag, a stray argument or a missing value fails
+ * with the usage text. Returns util.parseArgs's `values` (a flag not given is undefined).
+ */
+export function readFlags(argv, options, help) {
+  try {
+    return parseFlags({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (err) {
+    throw new Error(`${err.message}\n\n${help}`);
+  }
+}
+
+/** A numeric flag's value, null when it was not given. */
+export const numberOrNull = (value) => (value === undefined ? null : Number(value));
+
 export function parseArgs(argv) {
-  const opts = {
-    quick: false,
-    smoke: false,
-    only: null,
-    sizes: null,
-    filter: null,
-    rounds: null,
-    maxTime: null,
-    out: process.env.WSCODEC_BENCH_OUT || null,
-    codec: 'wscodec/codec',
+  const v = readFlags(argv, {
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+    filter: { type: 'string' },
+    rounds: { type: 'string' },
+    'max-time': { type: 'string' },
+    out: { type: 'string' },
+    codec: { type: 'string', default: 'wscodec/codec' },
+  }, HELP);
+  if (v.only && !['decode', 'mask'].includes(v.only)) {
+    throw new Error(`--only must be decode or mask, not ${v.only}`);
+  }
+  return {
+    quick: v.quick,
+    smoke: v.smoke,
+    only: v.only ?? null,
+    sizes: v.sizes?.split(',').map(parseSize) ?? null,
+    filter: v.filter === undefined ? null : new RegExp(v.filter, 'i'),
+    rounds: numberOrNull(v.rounds),
+    maxTime: numberOrNull(v['max-time']),
+    out: v.out ?? (process.env.WSCODEC_BENCH_OUT || null),
+    codec: v.codec,
+    help: v.help,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    // Accept both "--flag value" and "--flag=value".
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
-    switch (name) {
-      case '--quick': opts.quick = true; break;
-      case '--smoke': opts.smoke = true; break;
-      case '--only': opts.only = value(); break;
-      case '--sizes': opts.sizes = value().split(',').map(parseSize); break;
-      case '--filter': opts.filter = new RegExp(value(), 'i'); break;
-      case '--rounds': opts.rounds = Number(value()); break;
-      case '--max-time': opts.maxTime = Number(value()); break;
-      case '--out': opts.out = value(); break;
-      case '--codec': opts.codec = value(); break;
-      case '--help': case '-h': opts.help = true; break;
-      default: throw new Error(`unknown option ${arg}\n\n${HELP}`);
-    }
-  }
-  if (opts.only && !['decode', 'mask'].includes(opts.only)) {
-    throw new Error(`--only must be decode or mask, not ${opts.only}`);
-  }
-  return opts;
 }
 
 /**

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { parseSize } from './args.js';
+import { numberOrNull, parseSize, readFlags } from './args.js';
 import { ROOT } from './codec.js';
 import { sizeLabel } from './frames.js';
 import { fmtRatio, fmtSI, table } from './report.js';
@@ -36,23 +36,21 @@ const HELP = `usage: node bench/browser.js [options]
   --help`;
 
 function parseArgs(argv) {
-  const opts = { smoke: false, reps: null, time: null, sizes: null, out: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
-    switch (name) {
-      case '--smoke': opts.smoke = true; break;
-      case '--reps': opts.reps = Number(value()); break;
-      case '--time': opts.time = Number(value()); break;
-      case '--sizes': opts.sizes = value().split(',').map(parseSize); break;
-      case '--out': opts.out = value(); break;
-      case '--help': case '-h': opts.help = true; break;
-      default: throw new Error(`unknown option ${arg}\n\n${HELP}`);
-    }
-  }
-  return opts;
+  const v = readFlags(argv, {
+    smoke: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    time: { type: 'string' },
+    sizes: { type: 'string' },
+    out: { type: 'string' },
+  }, HELP);
+  return {
+    smoke: v.smoke,
+    reps: numberOrNull(v.reps),
+    time: numberOrNull(v.time),
+    sizes: v.sizes?.split(',').map(parseSize) ?? null,
+    out: v.out ?? null,
+    help: v.help,
+  };
 }
 
 const PAGE = `<!doctype html>

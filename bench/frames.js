@@ -1,6 +1,10 @@
 // Decode inputs: masked client→server frames packed back to back and cut into ~256 KiB
 // "socket reads". Frames are encoded here, independently of the library under test, so
-// a bug in wscodec's encoder cannot hide a bug in its decoder.
+// a bug in wscodec's encoder cannot hide a bug in its decoder: by the tests' shared frame
+// builder (test/helpers/frames.js).
+
+import { frame } from '../test/helpers/frames.js';
+import { mulberry32, randBytes } from '../test/helpers/prng.js';
 
 export const READ_SIZE = 256 * 1024;
 /** Reads per cycle: the frame stream of one case is ~4 reads long and ends on a frame boundary. */
@@ -16,22 +20,10 @@ export function sizeLabel(n) {
   return `${n} B`;
 }
 
-/** mulberry32: small deterministic PRNG so every run decodes the same bytes. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** `n` seeded random bytes (test/helpers/prng.js, so every run decodes the same bytes) as a Buffer. */
 export function randomBytes(rand, n) {
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = (rand() * 256) | 0;
-  return out;
+  const bytes = randBytes(rand, n);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** A mask key that is never all zero: ws skips unmasking for a zero key. */
@@ -80,28 +72,6 @@ export function headerLength(payloadLength, masked = true) {
   return base + (masked ? 4 : 0);
 }
 
-/** Writes one FIN, masked frame into `out` at `pos`; returns the new position. */
-export function writeMaskedFrame(out, pos, opcode, payload, key) {
-  const n = payload.length;
-  out[pos++] = 0x80 | opcode;
-  if (n < 126) {
-    out[pos++] = 0x80 | n;
-  } else if (n < 65536) {
-    out[pos++] = 0x80 | 126;
-    out.writeUInt16BE(n, pos);
-    pos += 2;
-  } else {
-    out[pos++] = 0x80 | 127;
-    out.writeUInt32BE(Math.floor(n / 2 ** 32), pos);
-    out.writeUInt32BE(n >>> 0, pos + 4);
-    pos += 8;
-  }
-  out.set(key, pos);
-  pos += 4;
-  for (let i = 0; i < n; i++) out[pos + i] = payload[i] ^ key[i & 3];
-  return pos + n;
-}
-
 /**
  * Builds one decode case: a cycle of F frames of `size` payload bytes whose wire bytes are
  * cut into READS_PER_CYCLE reads. All reads are READ_SIZE except the last, which takes the
@@ -112,7 +82,7 @@ export function writeMaskedFrame(out, pos, opcode, payload, key) {
  * read, or all reads of one frame when a frame is bigger than a read (1 MiB).
  */
 export function buildDecodeCase(size, { seed = size, readsPerCycle = READS_PER_CYCLE } = {}) {
-  const rand = prng(0x5eed ^ seed);
+  const rand = mulberry32(0x5eed ^ seed);
   const isBinary = size !== TEXT_SIZE;
   const opcode = isBinary ? 2 : 1;
   const frameLength = headerLength(size) + size;
@@ -132,7 +102,9 @@ export function buildDecodeCase(size, { seed = size, readsPerCycle = READS_PER_C
       payload.write(texts[f], 'utf8');
     }
     payloads[f] = payload;
-    pos = writeMaskedFrame(wire, pos, opcode, payload, maskKey(rand));
+    const encoded = frame({ opcode, payload, mask: maskKey(rand) });
+    wire.set(encoded, pos);
+    pos += encoded.length;
   }
 
   // Read boundaries, and how many frames are complete once reads 0..i have been pushed.

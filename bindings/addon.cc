@@ -32,7 +32,8 @@ Napi::Value Fail(const Napi::CallbackInfo& info, const char* message) {
   return info.Env().Undefined();
 }
 
-// scan(bytes, start, end, flags, maxPayload, table: Int32Array, result: Int32Array(4)) → count
+// scan(bytes, start, end, flags, maxPayload, table: Int32Array, result: Int32Array(RESULT_INTS)) → count
+// The table holds as many whole entries (ENTRY_INTS words each) as fit in it.
 Napi::Value Scan(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   uint8_t* bytes;
@@ -41,16 +42,17 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   uint32_t start, end, flags, max_payload;
   if (info.Length() < 7 || !bytes_of(env, info[0], &bytes, &length) || !u32(env, info[1], &start) || !u32(env, info[2], &end) ||
       !u32(env, info[3], &flags) || !u32(env, info[4], &max_payload) || !int32s_of(env, info[5], &table, &table_length) ||
-      !int32s_of(env, info[6], &result, &result_length) || result_length < 4) {
+      !int32s_of(env, info[6], &result, &result_length) || result_length < wscodec::RESULT_INTS) {
     return Fail(info, "scan(bytes: Uint8Array, start, end, flags, maxPayload, table: Int32Array, result: Int32Array(4))");
   }
   if (start > end || end > length) return Fail(info, "scan: range outside the bytes");
   wscodec::ScanResult out;
-  const uint32_t count = wscodec::scan(bytes, start, end, flags, max_payload, table, uint32_t(table_length / 3), &out);
-  result[0] = int32_t(out.consumed);
-  result[1] = out.error;
-  result[2] = out.partial;
-  result[3] = int32_t(out.partial_key);
+  const uint32_t capacity = uint32_t(table_length / wscodec::ENTRY_INTS);
+  const uint32_t count = wscodec::scan(bytes, start, end, flags, max_payload, table, capacity, &out);
+  result[wscodec::RESULT_CONSUMED] = int32_t(out.consumed);
+  result[wscodec::RESULT_ERROR] = out.error;
+  result[wscodec::RESULT_PARTIAL] = out.partial;
+  result[wscodec::RESULT_PARTIAL_KEY] = int32_t(out.partial_key);
   return Napi::Number::New(env, count);
 }
 
@@ -131,6 +133,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("utf8", Napi::Function::New(env, Utf8));
   exports.Set("setUtf8Tables", Napi::Function::New(env, SetUtf8Tables));
   exports.Set("simdPath", Napi::String::New(env, wscodec::simd_path()));
+  // The contract this build was compiled with, for test/backend/contract.test.js.
+  Napi::Object contract = Napi::Object::New(env);
+  for (const auto& c : wscodec::SCAN_CONTRACT) contract.Set(c.name, Napi::Number::New(env, c.value));
+  exports.Set("scanContract", contract);
   return exports;
 }
 

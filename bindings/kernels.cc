@@ -15,11 +15,12 @@
 namespace wscodec {
 namespace {
 
-// Mirrors src/backend/scan-contract.ts.
-constexpr uint32_t SCAN_REQUIRE_MASK = 1, SCAN_REJECT_MASK = 2, SCAN_ALLOW_RSV1 = 4, SCAN_VALIDATE_UTF8 = 8;
-constexpr uint32_t FRAME_FIN = 16, FRAME_BAD_UTF8 = 64;
-constexpr int32_t ERR_RSV_2_3 = 1, ERR_RSV_1 = 2, ERR_OPCODE = 3, ERR_CONTROL_FIN = 4, ERR_CONTROL_LENGTH = 5,
-                  ERR_EXPECTED_MASK = 6, ERR_UNEXPECTED_MASK = 7, ERR_LENGTH_64 = 8, ERR_TOO_BIG = 9;
+// The scan's constants come from scan-contract.h (via kernels.h). scan() moves FIN (0x80)
+// and RSV1 (0x40) of the first header byte into the entry flags with shifts, which only
+// holds while the contract keeps those bits where the shifts put them.
+static_assert(FRAME_FIN == 0x80 >> 3 && FRAME_RSV1 == 0x40 >> 1, "update the flag shifts in scan()");
+
+// Mirrors src/backend/utf8-dfa.ts.
 constexpr uint32_t UTF8_REJECT = 12;
 
 uint8_t utf8_classes[256];
@@ -211,13 +212,13 @@ uint32_t scan(uint8_t* bytes, uint32_t start, uint32_t end, uint32_t flags, uint
     const uint32_t payload = p + header;
     const uint32_t size = uint32_t(length);
     uint32_t frame_flags = (b0 & 0x0f) | ((b0 & 0x80) >> 3) | ((b0 & 0x40) >> 1);
-    int32_t* entry = table + count * 3;
+    int32_t* entry = table + count * ENTRY_INTS;
     count++;
     if (avail - header < size) {
       if (masked) xor_in_place(bytes + payload, end - payload, key);
-      entry[0] = int32_t(frame_flags);
-      entry[1] = int32_t(payload);
-      entry[2] = int32_t(size);
+      entry[ENTRY_FLAGS] = int32_t(frame_flags);
+      entry[ENTRY_OFFSET] = int32_t(payload);
+      entry[ENTRY_LENGTH] = int32_t(size);
       partial = 1;
       partial_key = key;
       p = end;
@@ -228,9 +229,9 @@ uint32_t scan(uint8_t* bytes, uint32_t start, uint32_t end, uint32_t flags, uint
     if (frame_flags == (1 | FRAME_FIN) && (flags & SCAN_VALIDATE_UTF8)) {
       if (utf8_step(0, bytes + payload, bytes + next) != 0) frame_flags |= FRAME_BAD_UTF8;
     }
-    entry[0] = int32_t(frame_flags);
-    entry[1] = int32_t(payload);
-    entry[2] = int32_t(size);
+    entry[ENTRY_FLAGS] = int32_t(frame_flags);
+    entry[ENTRY_OFFSET] = int32_t(payload);
+    entry[ENTRY_LENGTH] = int32_t(size);
     p = next;
   }
   out->consumed = p;

@@ -4,6 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 
+// Generated from src/backend/scan-contract.ts by scripts/gen-scan-contract.js, which
+// scripts/build-native.js runs before node-gyp.
+#include "scan-contract.h"
+
 namespace wscodec {
 
 // XORs p[0, n) with a little-endian key word in phase with p.
@@ -15,6 +19,7 @@ void xor_copy(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key);
 bool set_utf8_tables(const uint8_t* classes, size_t class_count, const uint8_t* transitions, size_t transition_count);
 uint32_t utf8_step(uint32_t state, const uint8_t* p, const uint8_t* end);
 
+// The result block's words, which the addon copies out at the RESULT_* indices.
 struct ScanResult {
   uint32_t consumed;
   int32_t error;
@@ -22,7 +27,8 @@ struct ScanResult {
   uint32_t partial_key;
 };
 
-// Scans bytes[start, end) of `bytes`; table offsets are relative to `bytes`.
+// Scans bytes[start, end) of `bytes` into `table` (capacity entries of ENTRY_INTS words);
+// table offsets are relative to `bytes`.
 uint32_t scan(uint8_t* bytes, uint32_t start, uint32_t end, uint32_t flags, uint32_t max_payload,
               int32_t* table, uint32_t capacity, ScanResult* out);
 

@@ -6,6 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeScanContract } from './gen-scan-contract.js';
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -22,6 +23,14 @@ try {
   gyp = require.resolve('node-gyp/bin/node-gyp.js');
 } catch {
   unavailable('node-gyp is not installed');
+}
+// The kernels include bindings/scan-contract.h, generated here from the TS contract so
+// that every way of building the addon (install, build:native, test:sanitize) has it.
+try {
+  writeScanContract(['c']);
+} catch (err) {
+  rmSync(addonPath, { force: true });
+  unavailable(`cannot generate bindings/scan-contract.h: ${err.message}`);
 }
 // Offline: build against the headers installed with this Node (npm passes its nodedir
 // setting through the environment; a direct run finds them beside the binary).

@@ -10,10 +10,11 @@ if [ ! -e "$asan" ]; then
   asan="$(gcc -print-file-name=libasan.so)"
 fi
 trap 'node scripts/build-native.js' EXIT
+# build-native.js generates bindings/scan-contract.h from the TS contract before building.
 WSCODEC_SANITIZE=1 node scripts/build-native.js
 test -f build/Release/wscodec.node || { echo "sanitizer build failed"; exit 1; }
 LD_PRELOAD="$asan" \
 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 WSCODEC_BACKEND=native \
-  node --test --test-concurrency=1 test/codec/*.test.js test/backend/native.test.js
+  node --test --test-concurrency=1 test/codec/*.test.js test/backend/native.test.js test/backend/contract.test.js

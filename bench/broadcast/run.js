@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberOrNull, readFlags } from '../args.js';
 import { ROOT, loadCodec } from '../codec.js';
 import { environment } from '../env.js';
 import { median } from '../stats.js';
@@ -47,28 +48,25 @@ export const HELP = `usage: node bench/broadcast/run.js [options]
   --help`;
 
 function parseArgs(argv) {
-  const opts = { smoke: false, pin: true, out: null, rounds: null, slices: null, subs: null, messages: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--smoke': opts.smoke = true; break;
-      case '--no-pin': opts.pin = false; break;
-      case '--out': opts.out = value(); break;
-      case '--rounds': opts.rounds = Number(value()); break;
-      case '--slices': opts.slices = Number(value()); break;
-      case '--subs': opts.subs = Number(value()); break;
-      case '--messages': opts.messages = Number(value()); break;
-      case '--help': case '-h': opts.help = true; break;
-      default: throw new Error(`unknown option ${arg}\n\n${HELP}`);
-    }
-  }
+  const v = readFlags(argv, {
+    smoke: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    rounds: { type: 'string' },
+    slices: { type: 'string' },
+    subs: { type: 'string' },
+    messages: { type: 'string' },
+  }, HELP);
+  const opts = {
+    smoke: v.smoke,
+    pin: !v['no-pin'],
+    out: v.out ?? null,
+    rounds: numberOrNull(v.rounds),
+    slices: numberOrNull(v.slices),
+    subs: numberOrNull(v.subs),
+    messages: numberOrNull(v.messages),
+    help: v.help,
+  };
   for (const k of ['rounds', 'slices', 'subs', 'messages']) if (opts[k] !== null && !(opts[k] >= 1)) throw new Error(`--${k} must be ≥ 1`);
   return opts;
 }

@@ -1,6 +1,6 @@
 // Command-line flags and timing presets for bench/e2e/run.js.
 
-import { parseSize } from '../args.js';
+import { numberOrNull, parseSize, readFlags } from '../args.js';
 
 export const HELP = `usage: node bench/e2e/run.js [options]
 
@@ -29,33 +29,35 @@ export const DEFAULT_SIZES = [20, 1024, 16 * 1024, 64 * 1024];
 
 
 export function parseArgs(argv) {
-  const opts = { pin: true, quick: false, smoke: false, only: null, sizes: null, rounds: null, slices: null, serverA: null, serverB: null, calibrate: false, out: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--quick': opts.quick = true; break;
-      case '--smoke': opts.smoke = true; break;
-      case '--only': opts.only = value().split(','); break;
-      case '--sizes': opts.sizes = value().split(',').map(parseSize); break;
-      case '--rounds': opts.rounds = Number(value()); break;
-      case '--slices': opts.slices = Number(value()); break;
-      case '--server-a': opts.serverA = value(); break;
-      case '--server-b': opts.serverB = value(); break;
-      case '--calibrate': opts.calibrate = true; break;
-      case '--no-pin': opts.pin = false; break;
-      case '--steady-malloc': opts.steadyMalloc = true; break;
-      case '--out': opts.out = value(); break;
-      case '--help': case '-h': opts.help = true; break;
-      default: throw new Error(`unknown option ${arg}\n\n${HELP}`);
-    }
-  }
+  const v = readFlags(argv, {
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+    rounds: { type: 'string' },
+    slices: { type: 'string' },
+    'steady-malloc': { type: 'boolean', default: false },
+    'server-a': { type: 'string' },
+    'server-b': { type: 'string' },
+    calibrate: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  }, HELP);
+  const opts = {
+    pin: !v['no-pin'],
+    quick: v.quick,
+    smoke: v.smoke,
+    only: v.only?.split(',') ?? null,
+    sizes: v.sizes?.split(',').map(parseSize) ?? null,
+    rounds: numberOrNull(v.rounds),
+    slices: numberOrNull(v.slices),
+    steadyMalloc: v['steady-malloc'],
+    serverA: v['server-a'] ?? null,
+    serverB: v['server-b'] ?? null,
+    calibrate: v.calibrate,
+    out: v.out ?? null,
+    help: v.help,
+  };
   for (const s of opts.only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
   for (const k of ['rounds', 'slices']) if (opts[k] !== null && !(opts[k] >= 1)) throw new Error(`--${k} must be ≥ 1`);
   if (opts.calibrate && opts.serverA) throw new Error('--calibrate and --server-a contradict each other');

@@ -1,7 +1,9 @@
-// The load generator's side of the wire, written from RFC 6455 by hand so that the client
-// shares no code with either server (neither ws nor wscodec is imported here).
+// The load generator's side of the wire: the upgrade and the echo counter written from
+// RFC 6455 by hand, frames from the tests' independent builder (test/helpers/frames.js), so
+// the client shares no code with either server (neither ws nor wscodec is imported here).
 
 import { createHash } from 'node:crypto';
+import { OP, frame } from '../../test/helpers/frames.js';
 
 // One fixed key and one fixed mask for every connection and frame: the servers cannot tell,
 // and it lets every frame be built once, before timing.
@@ -26,16 +28,8 @@ export function payloadOf(size) {
 
 /** One FIN binary frame, masked (client → server frames must be). */
 export function maskedFrame(payload) {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + 4 + n);
-  frame[0] = 0x82;
-  if (n < 126) frame[1] = 0x80 | n;
-  else if (n < 65536) (frame[1] = 0x80 | 126), frame.writeUInt16BE(n, 2);
-  else (frame[1] = 0x80 | 127), frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2), frame.writeUInt32BE(n >>> 0, 6);
-  MASK.copy(frame, head);
-  for (let i = 0; i < n; i++) frame[head + 4 + i] = payload[i] ^ MASK[i & 3];
-  return frame;
+  const bytes = frame({ opcode: OP.BINARY, payload, mask: MASK });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** `count` copies of `frame` back to back, so k replies can be answered with one write. */

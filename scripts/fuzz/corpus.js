@@ -1,23 +1,16 @@
-// The fuzzer's raw material: seeded randomness, an independent frame builder and the seed corpus, so every input rebuilds from (seed, index).
+// The fuzzer's raw material: seeded randomness and the seed corpus (frames from the tests'
+// independent builder, test/helpers/frames.js), so every input rebuilds from (seed, index).
+
+import { frame } from '../../test/helpers/frames.js';
+import { mulberry32, randBytes, randInt as int } from '../../test/helpers/prng.js';
 
 export const ROLES = ['server', 'client'];
 
-// ---- randomness -------------------------------------------------------------------------
+// ---- randomness: the tests' seeded PRNG (mulberry32, the same sequence on every machine) ------
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-export const int = (rng, lo, hi) => lo + Math.floor(rng() * (hi - lo + 1));
+export { mulberry32, int, randBytes };
 export const pick = (rng, arr) => arr[Math.floor(rng() * arr.length)];
 export const chance = (rng, p) => rng() < p;
-export const randBytes = (rng, n) => Uint8Array.from({ length: n }, () => (rng() * 256) | 0);
 /** Input i's own seed: inputs are independent, so the watchdog can rebuild any one of them. */
 export const inputSeed = (seed, i) => (Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(seed, 0x85ebca6b) ^ 0x5bd1e995) >>> 0;
 
@@ -31,21 +24,6 @@ export function concat(parts) {
 }
 export const hex = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength).toString('hex');
 const utf8 = (s) => new TextEncoder().encode(s);
-
-// ---- an independent frame builder (it must be able to build frames the decoder rejects) -----
-
-/** opcode, fin, rsv (3 bits), payload, key (4 bytes or null), form (7|16|64|auto), len (declared). */
-function frame({ op, fin = true, rsv = 0, payload = new Uint8Array(0), key = null, form, len = payload.length }) {
-  const f = form ?? (len <= 125 ? 7 : len <= 0xffff ? 16 : 64);
-  const head = [(fin ? 0x80 : 0) | (rsv << 4) | op];
-  const m = key ? 0x80 : 0;
-  if (f === 7) head.push(m | Math.min(len, 127));
-  else if (f === 16) head.push(m | 126, (len >>> 8) & 0xff, len & 0xff);
-  else head.push(m | 127, 0, 0, 0, 0, (len >>> 24) & 0xff, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff);
-  if (!key) return concat([Uint8Array.from(head), payload]);
-  const body = payload.map((b, i) => b ^ key[i & 3]);
-  return concat([Uint8Array.from(head), key, body]);
-}
 
 // ---- the seed corpus: valid streams of every kind, per role ------------------------------------
 
@@ -86,7 +64,7 @@ function corpusStream(rng, role, shape) {
   let rsv1 = false;
   const control = () => {
     const op = pick(rng, [9, 9, 10]);
-    frames.push(frame({ op, payload: randBytes(rng, chance(rng, 0.2) ? 125 : int(rng, 0, 20)), key: key() }));
+    frames.push(frame({ opcode: op, payload: randBytes(rng, chance(rng, 0.2) ? 125 : int(rng, 0, 20)), mask: key() }));
   };
   const message = () => {
     const binary = chance(rng, 0.5);
@@ -98,7 +76,7 @@ function corpusStream(rng, role, shape) {
     for (let i = 0; i + 1 < bounds.length; i++) {
       const piece = payload.subarray(bounds[i], bounds[i + 1]); // text is cut mid-character too
       const fin = i + 2 === bounds.length;
-      frames.push(frame({ op: i === 0 ? (binary ? 2 : 1) : 0, fin, rsv: i === 0 && compressed ? 4 : 0, payload: piece, key: key(), form: form(piece.length) }));
+      frames.push(frame({ opcode: i === 0 ? (binary ? 2 : 1) : 0, fin, rsv1: i === 0 && compressed, payload: piece, mask: key(), lenForm: form(piece.length) }));
       if (!fin && chance(rng, 0.4)) control();
     }
   };
@@ -112,18 +90,18 @@ function corpusStream(rng, role, shape) {
       // Cutting the reason at 123 bytes may split a character: an invalid reason now and then.
       payload = concat([Uint8Array.of(code >> 8, code & 0xff), randomText(rng).subarray(0, 123)]);
     }
-    frames.push(frame({ op: 8, payload, key: key() }));
+    frames.push(frame({ opcode: 8, payload, mask: key() }));
   };
   if (shape === 'opcodes') {
     // Every opcode once, reserved ones included (each stream fails at its first reserved one).
-    for (let op = 0; op < 16; op++) frames.push(frame({ op, payload: randBytes(rng, int(rng, 0, 3)), key: key() }));
+    for (let op = 0; op < 16; op++) frames.push(frame({ opcode: op, payload: randBytes(rng, int(rng, 0, 3)), mask: key() }));
   } else if (shape === 'many') {
     // More frames than one scan's table holds (4096): the decoder must rescan.
-    for (let n = int(rng, 4090, 4300); n > 0; n--) frames.push(frame({ op: pick(rng, [9, 10]), payload: randBytes(rng, int(rng, 0, 2)), key: key() }));
+    for (let n = int(rng, 4090, 4300); n > 0; n--) frames.push(frame({ opcode: pick(rng, [9, 10]), payload: randBytes(rng, int(rng, 0, 2)), mask: key() }));
   } else if (shape === 'huge') {
     // Over 1 MiB: the wasm backend stages at most 1 MiB at a time.
     control();
-    frames.push(frame({ op: 2, payload: randBytes(rng, int(rng, (1 << 20) - 64, (1 << 20) + 64)), key: key() }));
+    frames.push(frame({ opcode: 2, payload: randBytes(rng, int(rng, (1 << 20) - 64, (1 << 20) + 64)), mask: key() }));
     control();
   } else {
     for (let n = int(rng, 1, 8); n > 0; n--) (chance(rng, 0.3) ? control : message)();
@@ -139,7 +117,7 @@ function corpusStream(rng, role, shape) {
 const SHAPES = [['mixed', 300, 0.963], ['opcodes', 20, 0.03], ['many', 6, 0.005], ['huge', 3, 0.002]];
 
 export function buildCorpus(seed) {
-  const rng = prng(seed ^ 0xc0ffee);
+  const rng = mulberry32(seed ^ 0xc0ffee);
   const corpus = {};
   for (const [shape, count] of SHAPES) {
     corpus[shape] = [];

@@ -1,5 +1,5 @@
 // Builds input i (bytes, decoder options, chunkings) from (seed, i) alone, so the worker and the watchdog derive the same one.
-import { chance, int, inputSeed, pick, pickBase, prng } from './corpus.js';
+import { chance, int, inputSeed, mulberry32, pick, pickBase } from './corpus.js';
 import { MUTATION_NAMES, MUTATIONS, frameStarts } from './mutations.js';
 
 // ---- one input: bytes, options and chunkings, all from (seed, index) -----------------------------
@@ -22,7 +22,7 @@ function chunking(rng, length) {
 }
 
 export function makeInput(corpus, seed, index) {
-  const rng = prng(inputSeed(seed, index));
+  const rng = mulberry32(inputSeed(seed, index));
   const base = pickBase(rng, corpus);
   let bytes = base.bytes.slice();
   const mutations = [];

@@ -3,6 +3,7 @@
 // regions stay in JS: an N-API call costs about as much as XOR-ing 64 bytes in JS.
 
 import { JsKernels } from './js.js';
+import { RESULT_CONSUMED, RESULT_ERROR, RESULT_INTS, RESULT_PARTIAL, RESULT_PARTIAL_KEY } from './scan-contract.js';
 import type { Backend } from './types.js';
 import { UTF8_CLASSES, UTF8_TRANSITIONS } from './utf8-dfa.js';
 import { keyWord } from './xor.js';
@@ -23,8 +24,8 @@ const NATIVE_FROM = 64;
 /** Below this many bytes a whole region is scanned in JS (measured crossover, one or two frames). */
 const NATIVE_SCAN_FROM = 256;
 
-/** The scan's four results, read right after each call: one array serves every decoder. */
-const result = new Int32Array(4);
+/** The scan's result block, read right after each call: one array serves every decoder. */
+const result = new Int32Array(RESULT_INTS);
 
 /** In place on the caller's array like the JS kernels, whose code serves small regions. */
 class NativeKernels extends JsKernels {
@@ -37,10 +38,10 @@ class NativeKernels extends JsKernels {
     if (end - start < NATIVE_SCAN_FROM) return super.scan(start, end, flags, maxPayload);
     const count = this.addon.scan(this.bytes, start, end, flags, maxPayload, this.table, result);
     const r = result;
-    this.consumed = r[0];
-    this.error = r[1];
-    this.partial = r[2] !== 0;
-    this.partialKey = r[3];
+    this.consumed = r[RESULT_CONSUMED];
+    this.error = r[RESULT_ERROR];
+    this.partial = r[RESULT_PARTIAL] !== 0;
+    this.partialKey = r[RESULT_PARTIAL_KEY];
     return count;
   }
 

@@ -2,9 +2,9 @@
 // statement for statement, so the differential tests can hold the two to identical output.
 
 import {
-  ENTRY_INTS, ERR_CONTROL_FIN, ERR_CONTROL_LENGTH, ERR_EXPECTED_MASK, ERR_LENGTH_64, ERR_OPCODE,
-  ERR_RSV_1, ERR_RSV_2_3, ERR_TOO_BIG, ERR_UNEXPECTED_MASK, FRAME_BAD_UTF8, FRAME_FIN,
-  SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
+  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, ERR_CONTROL_FIN, ERR_CONTROL_LENGTH,
+  ERR_EXPECTED_MASK, ERR_LENGTH_64, ERR_OPCODE, ERR_RSV_1, ERR_RSV_2_3, ERR_TOO_BIG, ERR_UNEXPECTED_MASK,
+  FRAME_BAD_UTF8, FRAME_FIN, SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
 } from './scan-contract.js';
 import { UTF8_ACCEPT, utf8StepJs } from './utf8-dfa.js';
 import { wordsOf, xorInPlace } from './xor.js';
@@ -95,9 +95,9 @@ export function scanJs(
     count++;
     if (avail - header < length) {
       if (masked) xorInPlace(bytes, payload, end, key, (words ??= wordsOf(bytes)));
-      table[entry] = frameFlags;
-      table[entry + 1] = payload;
-      table[entry + 2] = length;
+      table[entry + ENTRY_FLAGS] = frameFlags;
+      table[entry + ENTRY_OFFSET] = payload;
+      table[entry + ENTRY_LENGTH] = length;
       partial = true;
       partialKey = key;
       p = end;
@@ -111,9 +111,9 @@ export function scanJs(
         : utf8StepJs(bytes, UTF8_ACCEPT, payload, next) === UTF8_ACCEPT;
       if (!valid) frameFlags |= FRAME_BAD_UTF8;
     }
-    table[entry] = frameFlags;
-    table[entry + 1] = payload;
-    table[entry + 2] = length;
+    table[entry + ENTRY_FLAGS] = frameFlags;
+    table[entry + ENTRY_OFFSET] = payload;
+    table[entry + ENTRY_LENGTH] = length;
     p = next;
   }
   out.consumed = p;

@@ -8,7 +8,9 @@
 // a decoder's callback may push into another decoder before the first has finished.
 
 import { jsMask, JsKernels } from './js.js';
-import { ENTRY_INTS, TABLE_CAPACITY } from './scan-contract.js';
+import {
+  ENTRY_INTS, RESULT_CONSUMED, RESULT_ERROR, RESULT_INTS, RESULT_PARTIAL, RESULT_PARTIAL_KEY, TABLE_CAPACITY,
+} from './scan-contract.js';
 import type { Backend, Kernels } from './types.js';
 import { UTF8_CLASSES, UTF8_TRANSITIONS } from './utf8-dfa.js';
 import { keyWord } from './xor.js';
@@ -24,7 +26,7 @@ interface WasmExports {
 
 const MEMORY_BYTES = 8 << 20;
 const NESTING_SLOTS = 4;
-const RESULT_BYTES = 16;
+const RESULT_BYTES = RESULT_INTS * 4;
 /** One staging window at most: big enough to batch a socket read, small enough to leave room for nesting. */
 const WINDOW_MAX = 1 << 20;
 /** Below this much free stack a nested push is better served by the JS kernels. */
@@ -147,10 +149,10 @@ class WasmKernels implements Kernels {
     const count = this.mem.exports.scan(start, end, flags, maxPayload, slot.tableAddr, TABLE_CAPACITY, slot.resultAddr);
     const words = this.mem.words;
     const r = slot.resultAddr >>> 2;
-    this.consumed = words[r];
-    this.error = words[r + 1];
-    this.partial = words[r + 2] !== 0;
-    this.partialKey = words[r + 3];
+    this.consumed = words[r + RESULT_CONSUMED];
+    this.error = words[r + RESULT_ERROR];
+    this.partial = words[r + RESULT_PARTIAL] !== 0;
+    this.partialKey = words[r + RESULT_PARTIAL_KEY];
     return count;
   }
 

@@ -7,8 +7,8 @@
 
 import { activeBackend } from '../backend/select.js';
 import {
-  ENTRY_INTS, FRAME_BAD_UTF8, FRAME_FIN, FRAME_RSV1, MAX_FRAME_LENGTH, SCAN_ALLOW_RSV1,
-  SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8, TABLE_CAPACITY,
+  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, FRAME_BAD_UTF8, FRAME_FIN, FRAME_OPCODE, FRAME_RSV1,
+  MAX_FRAME_LENGTH, SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8, TABLE_CAPACITY,
 } from '../backend/scan-contract.js';
 import type { Backend, Kernels } from '../backend/types.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from '../backend/utf8-dfa.js';
@@ -233,7 +233,7 @@ export class FrameDecoder {
       if (complete > 0) {
         if (writeBack) {
           // Only complete frames: a partial frame's bytes go to the message buffer instead.
-          const end = partial ? k.table[(count - 1) * ENTRY_INTS + 1] : consumed;
+          const end = partial ? k.table[(count - 1) * ENTRY_INTS + ENTRY_OFFSET] : consumed;
           view!.set(new Uint8Array(k.bytes.buffer, at, end - at), at + delta);
         }
         this.deliverFrames(complete, view, delta);
@@ -260,10 +260,10 @@ export class FrameDecoder {
     const viewBuffer = view !== null ? view.buffer : null;
     const viewBase = view !== null ? view.byteOffset + delta : 0;
     for (let e = 0, end = n * ENTRY_INTS; e < end; e += ENTRY_INTS) {
-      const flags = table[e];
-      const offset = table[e + 1];
-      const length = table[e + 2];
-      const opcode = flags & 15;
+      const flags = table[e + ENTRY_FLAGS];
+      const offset = table[e + ENTRY_OFFSET];
+      const length = table[e + ENTRY_LENGTH];
+      const opcode = flags & FRAME_OPCODE;
       if ((flags & FRAME_FIN) !== 0 && opcode !== 0 && opcode < 8 && this.messageOpcode === 0) {
         // The common case: a whole message in one frame, already unmasked and validated.
         if ((flags & FRAME_BAD_UTF8) !== 0) {
@@ -286,10 +286,10 @@ export class FrameDecoder {
   /** The table entry at `e` is a frame whose payload continues in later pushes. */
   private beginPartialFrame(e: number, key: number, stop: number): void {
     const table = this.k.table;
-    const flags = table[e];
-    const offset = table[e + 1];
-    const length = table[e + 2];
-    if ((flags & 15) >= 8) {
+    const flags = table[e + ENTRY_FLAGS];
+    const offset = table[e + ENTRY_OFFSET];
+    const length = table[e + ENTRY_LENGTH];
+    if ((flags & FRAME_OPCODE) >= 8) {
       this.controlFilled = 0;
       if (this.control === EMPTY) this.control = new Uint8Array(125);
     }
@@ -313,7 +313,7 @@ export class FrameDecoder {
       this.frameRemaining -= n;
       const flags = this.frameFlags;
       if (this.appendPayload(flags, base, n) && this.frameRemaining === 0) {
-        const opcode = flags & 15;
+        const opcode = flags & FRAME_OPCODE;
         if (opcode >= 8) this.handleControl(opcode, this.control, 0, this.controlFilled, this.zeroCopy ? this.control : null, 0);
         else this.endDataFrame(flags);
       }
@@ -325,7 +325,7 @@ export class FrameDecoder {
 
   /** Sequencing and size rules for a data frame that is not a whole message by itself. */
   private beginFrame(flags: number, length: number): boolean {
-    const opcode = flags & 15;
+    const opcode = flags & FRAME_OPCODE;
     if (opcode === 0) {
       if (this.messageOpcode === 0) return this.fail(badSequence('A continuation frame without a message to continue'));
     } else {
@@ -351,7 +351,7 @@ export class FrameDecoder {
   private appendPayload(flags: number, offset: number, n: number): boolean {
     if (n === 0) return true;
     const k = this.k;
-    if ((flags & 15) >= 8) {
+    if ((flags & FRAME_OPCODE) >= 8) {
       this.control.set(k.bytes.subarray(offset, offset + n), this.controlFilled);
       this.controlFilled += n;
       return true;

@@ -4,17 +4,22 @@
 // response head is read straight off the stream with the protocol layer's parser. It
 // speaks ClientRequest's events: 'socket', then 'upgrade' (101) or 'response' (any other
 // status) or 'error'; so the handshake logic is written once for this and for a real
-// ClientRequest (used when an http.Agent is given).
+// ClientRequest (used when an http.Agent is given). A 'response' carries a ClientResponse
+// whose body this request keeps reading off the socket, with ClientRequest's behaviour
+// after a response: abort()/destroy() drop the connection, a socket error is an 'error',
+// and the connection ending cuts the body short ('aborted') without one.
 
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { bodyFraming, type BodyFraming } from '../protocol/http-body.js';
 import { listHasToken, ResponseHeadParser, type ResponseHead } from '../protocol/http.js';
+import { ClientResponse } from './client-response.js';
 
 export type HeaderValue = string | number | readonly string[];
 
-/** The response head, with the socket it came on (ws hands listeners an IncomingMessage). */
+/** A 101's head, with the socket it came on (the 'upgrade' event's response). */
 export interface HandshakeResponse extends ResponseHead {
   socket: Duplex;
 }
@@ -45,6 +50,9 @@ export class HandshakeRequest extends EventEmitter {
   /** True once end() was called: the headers can no longer change. */
   headersSent = false;
   writableEnded = false;
+  /** The non-upgrade response, once one came (as ClientRequest.res). */
+  res: ClientResponse | null = null;
+  private closeEmitted = false;
 
   /** Lower-cased name → [name as given, value], in insertion order (as Node keeps them). */
   private readonly outHeaders = new Map<string, [string, HeaderValue]>();
@@ -132,17 +140,33 @@ export class HandshakeRequest extends EventEmitter {
 
   /** Tears the request down; with `err`, 'error' reports it (as ClientRequest.destroy(err)). */
   destroy(err?: Error): this {
+    return this.teardown(err, true);
+  }
+
+  /**
+   * With `dump`, as ClientRequest.destroy(): what the listener has not read of a response
+   * is discarded (a complete one still ends). A failure the request finds itself (a
+   * socket error, bad body framing) leaves the response's data alone, as Node's parser does.
+   */
+  private teardown(err: Error | undefined, dump: boolean): this {
     if (this.destroyed) return this;
     this.destroyed = true;
     const socket = this.socket;
+    const response = this.res;
     if (socket !== null) {
-      this.unlisten(socket);
+      // With a response, the socket's 'close' still ends it, and then this request (onClose).
+      this.unlisten(socket, response !== null);
       socket.on('error', () => {}); // a late error on a dropped socket is nobody's
       socket.destroy();
     }
+    if (dump) response?._dump();
+    // Node's client reports a fault it finds in a response's body or socket at once, so
+    // the request's 'error' comes before the data already pushed is read.
+    const now = err !== undefined && !dump && response !== null;
+    if (now) this.emit('error', err);
     process.nextTick(() => {
-      if (err) this.emit('error', err);
-      this.emit('close');
+      if (err && !now) this.emit('error', err);
+      if (response === null) this.emitClose();
     });
     return this;
   }
@@ -164,8 +188,8 @@ export class HandshakeRequest extends EventEmitter {
     this.socket = socket;
     socket.on('data', this.onData);
     socket.on('error', this.onError);
-    socket.on('end', this.onHangUp);
-    socket.on('close', this.onHangUp);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
     if (this.writableEnded) this.writeHead();
     process.nextTick(() => {
       if (!this.destroyed) this.emit('socket', socket);
@@ -182,38 +206,88 @@ export class HandshakeRequest extends EventEmitter {
     this.socket!.write(Buffer.from(head + '\r\n', 'latin1'), (err) => err || this.emit('finish'));
   }
 
-  private unlisten(socket: Duplex): void {
+  private unlisten(socket: Duplex, keepClose = false): void {
     socket.removeListener('data', this.onData);
     socket.removeListener('error', this.onError);
-    socket.removeListener('end', this.onHangUp);
-    socket.removeListener('close', this.onHangUp);
+    socket.removeListener('end', this.onEnd);
+    if (!keepClose) socket.removeListener('close', this.onClose);
+  }
+
+  private emitClose(): void {
+    if (this.closeEmitted) return;
+    this.closeEmitted = true;
+    this.emit('close');
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.res !== null) {
+      this.receiveBody(this.res, chunk);
+      return;
+    }
     let parsed: { head: ResponseHead; rest: Uint8Array } | null;
+    let framing: BodyFraming | null = null;
     try {
       parsed = this.parser.push(chunk);
+      if (parsed !== null && !isUpgrade(parsed.head)) framing = bodyFraming(parsed.head);
     } catch (err) {
       this.destroy(err as Error);
       return;
     }
     if (parsed === null) return;
     const socket = this.socket!;
-    this.unlisten(socket);
-    const response: HandshakeResponse = { ...parsed.head, socket };
-    // From here the socket belongs to whoever handles the event.
-    if (isUpgrade(response)) this.emit('upgrade', response, socket, Buffer.from(parsed.rest.buffer, parsed.rest.byteOffset, parsed.rest.byteLength));
-    else this.emit('response', response);
+    if (framing === null) {
+      this.unlisten(socket);
+      const response: HandshakeResponse = { ...parsed.head, socket };
+      // From here the socket belongs to whoever handles the event.
+      this.emit('upgrade', response, socket, Buffer.from(parsed.rest.buffer, parsed.rest.byteOffset, parsed.rest.byteLength));
+      return;
+    }
+    const response = new ClientResponse(parsed.head, socket, framing);
+    this.res = response;
+    // ClientRequest's 'close' comes once its response is read, after the reader's 'end'.
+    response.once('end', () => process.nextTick(() => this.emitClose()));
+    this.emit('response', response);
+    // The rest of this read is parsed even if the listener aborted the request, as Node's
+    // parser finishes the chunk it is in: a body that came with the head is complete.
+    this.receiveBody(response, parsed.rest);
   };
 
+  private receiveBody(response: ClientResponse, bytes: Uint8Array): void {
+    try {
+      response._receive(bytes);
+    } catch (err) {
+      this.teardown(err as Error, false); // bad chunked framing: the request's 'error', as in Node
+    }
+  }
+
   private readonly onError = (err: Error): void => {
-    this.destroy(err);
+    this.teardown(err, false);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.res === null) {
+      this.hangUp();
+      return;
+    }
+    // As Node's client: the peer's end ends a close-delimited body, and the connection.
+    this.res._receiveEnd();
+    this.socket!.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    if (this.res === null) {
+      this.hangUp();
+      return;
+    }
+    this.unlisten(this.socket!);
+    this.res._connectionClosed(); // no 'error' on the request: it has its response
+    this.emitClose();
   };
 
   // Node's words for a connection that ends before the response head.
-  private readonly onHangUp = (): void => {
+  private hangUp(): void {
     this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-  };
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { checkClientProtocols, checkUpgradeResponse, createClientKey } from '../
 import type { ResponseHead } from '../protocol/http.js';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { HandshakeRequest, type HandshakeResponse, type HeaderValue, type OpenStream } from './client-request.js';
+import type { ClientResponse } from './client-response.js';
 import { redirectCredentials, startRedirects, type RedirectState } from './client-redirect.js';
 import { hostHeader, parseClientUrl, type ClientTarget } from './client-url.js';
 import { clientDeflateAccept, clientDeflateOffer, deflateOptions, type NegotiatedDeflate } from './deflate-setup.js';
@@ -160,17 +161,24 @@ function startRequest(
   let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let upgraded: Duplex | null = null;
+  /** A non-upgrade response came and was handed to 'unexpected-response'. */
+  let answered = false;
+  /** Stops the handshake timeout's watch on an unexpected response's body. */
+  let unwatchBody: (() => void) | null = null;
   /** This request is over (opened, failed, or replaced by a redirect): later events are not the WebSocket's. */
   const settle = () => {
     settled = true;
     if (timer !== undefined) clearTimeout(timer);
+    unwatchBody?.();
     ws._abortHandshake = null;
   };
   // ws's abortHandshake: readyState is CLOSING at once, 'error' and 'close' follow on the
   // next tick, so a close() or terminate() while connecting never emits synchronously.
+  // The request is aborted, not just destroyed, so it emits 'abort' as ws's does.
   const abort = (message: string) => {
     if (settled) return;
     settle();
+    request.abort();
     dropRequest(request);
     if (upgraded !== null) discard(upgraded);
     ws._failHandshake(new Error(message), true);
@@ -179,11 +187,14 @@ function startRequest(
   events.on('error', (err: Error) => {
     if (settled) return; // an aborted request's own teardown
     settle();
-    dropRequest(request);
+    // After a response only its connection goes: destroying the request would discard
+    // the body data the listener has yet to read (ws leaves the request alone).
+    if (answered && request.socket) discard(request.socket);
+    else if (!answered) dropRequest(request);
     ws._failHandshake(err);
   });
 
-  events.on('response', (res: HandshakeResponse | IncomingMessage) => {
+  events.on('response', (res: ClientResponse | IncomingMessage) => {
     if (settled) return;
     const status = res.statusCode ?? 0;
     const location = headerOf(res, 'location');
@@ -208,15 +219,44 @@ function startRequest(
       abort(`Unexpected server response: ${status}`);
       return;
     }
-    if (timer !== undefined) clearTimeout(timer);
-    // While the listener runs the WebSocket is CONNECTING, as in ws (close() aborts it).
+    answered = true;
+    if (timer !== undefined) unwatchBody = watchBody(res);
+    // As in ws, the listener owns what follows and the WebSocket stays CONNECTING: it
+    // fails when the user ends it (close()/terminate() call `abort`), when the request
+    // errs (a socket error, bad body framing, req.destroy(err): the 'error' handler above),
+    // or when the timeout finds the body stalled. An aborted request or a connection the
+    // server closed changes nothing until then, as in ws.
     ws.emit('unexpected-response', request, res);
-    if (settled) return;
-    // ws leaves the connection open for the listener to end; ours closes it here (README).
-    settle();
-    dropRequest(request);
-    ws._failHandshake(null);
   });
+
+  /**
+   * ws's handshake timeout is the socket's idle timeout, and Node's http client drops it
+   * once the response has ended: so a body left unread (or stalled) still fails the
+   * handshake with 'Opening handshake has timed out', and one read to its end never does.
+   */
+  const watchBody = (res: ClientResponse | IncomingMessage): (() => void) => {
+    const socket = res.socket;
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort('Opening handshake has timed out'), options.handshakeTimeout);
+    };
+    // An extra 'data' listener does not change the socket's flow: paused stays paused.
+    socket?.on('data', idle);
+    const unwatch = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      socket?.removeListener('data', idle);
+      socket?.removeListener('close', unwatch);
+      res.removeListener('end', unwatch);
+      res.removeListener('close', unwatch);
+    };
+    // A closed socket has no idle timeout left to fire, even with the body unread.
+    socket?.once('close', unwatch);
+    res.once('end', unwatch);
+    res.once('close', unwatch);
+    idle();
+    return unwatch;
+  };
 
   events.on('upgrade', (res: HandshakeResponse | IncomingMessage, socket: Duplex, head: Buffer) => {
     if (settled) {
@@ -285,7 +325,7 @@ function discard(socket: Duplex): void {
   socket.destroy();
 }
 
-function headerOf(res: HandshakeResponse | IncomingMessage, name: string): string | undefined {
+function headerOf(res: HandshakeResponse | ClientResponse | IncomingMessage, name: string): string | undefined {
   const value = res.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }

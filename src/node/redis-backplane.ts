@@ -1,7 +1,8 @@
-// A Redis pub/sub backplane for Topics. ioredis is loaded with import() only when this is
-// used, so the package works without it. Two connections: a publisher without an offline
-// queue (a publish while Redis is down rejects at once) and a subscriber that reconnects
-// with capped exponential back-off and resubscribes to every topic it had.
+// A Redis pub/sub backplane for Topics. ioredis (an optional peer dependency) is loaded
+// with import() only when this is used, so the package works without it. Two connections:
+// a publisher without an offline queue (a publish while Redis is down rejects at once) and
+// a subscriber that reconnects with capped exponential back-off and resubscribes to every
+// topic it had.
 //
 // Channel: `${prefix}${topic}`. Message: [flags (bit 0: binary)] [origin length] [origin] [payload].
 
@@ -37,13 +38,30 @@ function decodeEnvelope(buf: Buffer): BackplaneMessage | null {
 }
 
 /**
+ * ioredis is an optional peer dependency: a codec user never installs it, so it is imported
+ * here, on first use, and its absence is an error that says what to install.
+ */
+async function importIoredis(): Promise<typeof import('ioredis')> {
+  try {
+    return await import('ioredis');
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    // Only ioredis itself missing; a broken install (a dependency of ioredis missing) stays as it is.
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes("'ioredis'")) {
+      throw new Error("createRedisBackplane needs the 'ioredis' package: npm install ioredis", { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
  * Connects to Redis at `url` and resolves once both connections are ready (rejects, leaving
  * nothing open, if the first connection attempt fails). Events on the result: 'ready' (both
  * connections usable and every topic resubscribed), 'reconnecting' (delay ms), 'error' (err,
  * forwarded from ioredis only while someone listens; nothing is thrown or crashes).
  */
 export async function createRedisBackplane(url: string, options: RedisBackplaneOptions = {}): Promise<Backplane & EventEmitter> {
-  const mod = await import('ioredis');
+  const mod = await importIoredis();
   const Redis = ((mod as { default?: unknown }).default ?? (mod as { Redis?: unknown }).Redis) as typeof mod.default;
   const prefix = options.prefix ?? 'wscodec:';
   const maxDelay = options.maxRetryDelay ?? 2000;

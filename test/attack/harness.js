@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { OP, frame } from '../helpers/frames.js';
 
 export { sleep };
 
@@ -18,7 +19,7 @@ export const FIXTURE = fileURLToPath(new URL('./fixture-server.js', import.meta.
 export const GC_HOOK = fileURLToPath(new URL('./gc-hook.js', import.meta.url));
 export const MiB = 1024 * 1024;
 
-export const OP = Object.freeze({ CONT: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa });
+export { OP };
 
 // Every child this process starts, so an abrupt exit still kills them.
 const children = new Set();
@@ -205,19 +206,8 @@ export function maskKey() {
  * o: { fin = true, rsv1 = false, key = random }
  */
 export function clientFrame(opcode, payload = Buffer.alloc(0), o = {}) {
-  const data = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const key = o.key ?? maskKey();
-  const len = data.length;
-  const ext = len <= 125 ? 0 : len <= 0xffff ? 2 : 8;
-  const out = Buffer.allocUnsafe(2 + ext + 4 + len);
-  out[0] = ((o.fin ?? true) ? 0x80 : 0) | (o.rsv1 ? 0x40 : 0) | opcode;
-  if (ext === 0) out[1] = 0x80 | len;
-  else if (ext === 2) { out[1] = 0x80 | 126; out.writeUInt16BE(len, 2); }
-  else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(len), 2); }
-  key.copy(out, 2 + ext);
-  const at = 2 + ext + 4;
-  for (let i = 0; i < len; i++) out[at + i] = data[i] ^ key[i & 3];
-  return out;
+  const bytes = frame({ opcode, payload, fin: o.fin ?? true, rsv1: o.rsv1, mask: o.key ?? maskKey() });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 export function closeFrame(code = 1000, reason = '') {

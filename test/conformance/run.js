@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run conformance`: every case, on every backend, in both roles, plus the ws
-// calibration runs; writes conformance/report/ (JSON per run and summary.md).
+// calibration runs; writes conformance/report/: summary.md (committed) and a JSON file per
+// run (build output, git-ignored).
 //   --reduced            only what `npm test` runs
 //   --backends a,b       default: native,wasm,js
 //   --groups 1,2,6       only these groups

@@ -3,7 +3,7 @@
 // pause/resume, and permessage-deflate ordering.
 
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import '../../dist/codec-node.js';
 import { Connection, ReadyState } from '../../dist/protocol/connection.js';
 import { createZlibCompressor } from '../../dist/node/zlib-compressor.js';
@@ -25,6 +25,11 @@ function parseServerFrames(buf) {
   }
   return out;
 }
+
+// A test that fails a connection and stops there leaves its close timer (30 s by default)
+// running: report every transport gone at the end, so the file exits when its tests do.
+const connections = [];
+after(() => { for (const conn of connections) conn.transportClosed(); });
 
 function setup(options = {}) {
   const log = [];
@@ -50,6 +55,7 @@ function setup(options = {}) {
     closed: (code, reason) => log.push(['closed', code, reason]),
   };
   const conn = new Connection(transport, events, { role: 'server', ...options });
+  connections.push(conn);
   const frames = () => parseServerFrames(Buffer.concat(written));
   return { conn, log, frames, callbacks };
 }

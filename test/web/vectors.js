@@ -1,8 +1,9 @@
 // Shared codec vectors: deterministic byte streams and the events a FrameDecoder must
-// report for them, plus fixed encodeFrame inputs. Pure ESM with no imports at all, so
-// the same file runs in Node, in Chromium (served as is) and in workerd; suites there
-// run the vectors against every backend and compare the JSON-able results across
-// runtimes. Frames are built here by an independent builder, never by the codec.
+// report for them, plus fixed encodeFrame inputs. Pure ESM whose only imports are the
+// import-free test helpers (frames.js, prng.js), so the same file runs in Node, in
+// Chromium (served as is) and in workerd; suites there run the vectors against every
+// backend and compare the JSON-able results across runtimes. Frames are built by the
+// tests' independent builder, never by the codec.
 //
 // Exports (kept stable; other suites import them):
 //   codecVectors(options?)            → [{ name, role, options, chunks, expected }]
@@ -10,6 +11,9 @@
 //   encodeVectors(codec)              → [{ name, length, digest, hex? , head?, error? }]
 //   eventsMatchExpected(events, expected) → null | a description of the first difference
 //   digest(bytes), toHex(bytes)
+
+import { OP, frame } from '../helpers/frames.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 // ---------------------------------------------------------------------------------
 // Bytes
@@ -51,18 +55,6 @@ function concat(parts) {
   return out;
 }
 
-/** Deterministic PRNG (mulberry32) → [0, 1). */
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `n` patterned bytes (all 256 values occur), different per seed. */
 function binaryPayload(n, seed) {
   const out = new Uint8Array(n);
@@ -94,38 +86,12 @@ function textPayload(n, seed) {
 // ---------------------------------------------------------------------------------
 // Frames
 
-const OP = { CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9, PONG: 10 };
-
-/**
- * One frame. o: { opcode, payload, fin = true, rsv1/rsv2/rsv3, key (4 bytes or null),
- * len (declared length; default the payload's), lengthBytes (raw extended length) }.
- */
-function frame(o) {
-  const payload = asBytes(o.payload);
-  const key = o.key || null;
-  const len = o.len ?? payload.length;
-  const head = [((o.fin ?? true) ? 0x80 : 0) | (o.rsv1 ? 0x40 : 0) | (o.rsv2 ? 0x20 : 0) | (o.rsv3 ? 0x10 : 0) | o.opcode];
-  const m = key ? 0x80 : 0;
-  if (o.lengthBytes) head.push(m | (o.lengthBytes.length === 2 ? 126 : 127), ...o.lengthBytes);
-  else if (len <= 125) head.push(m | len);
-  else if (len <= 0xffff) head.push(m | 126, len >>> 8, len & 0xff);
-  else {
-    const high = Math.floor(len / 0x100000000);
-    head.push(m | 127, high >>> 24, (high >>> 16) & 0xff, (high >>> 8) & 0xff, high & 0xff,
-      len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff);
-  }
-  if (key) head.push(...key);
-  const body = new Uint8Array(payload.length);
-  for (let i = 0; i < payload.length; i++) body[i] = key ? payload[i] ^ key[i & 3] : payload[i];
-  return concat([Uint8Array.from(head), body]);
-}
-
 /** Mask keys for the server role (frames from a client are masked): varied, one all-zero. */
 const KEYS = [[0x37, 0xfa, 0x21, 0x3d], [0x00, 0x00, 0x00, 0x00], [0xff, 0x01, 0x80, 0x7f], [0x12, 0x34, 0x56, 0x78], [0xa5, 0x5a, 0xc3, 0x3c]];
 
 /**
  * Builds one byte stream for a role: frames are masked for 'server' (it receives client
- * frames) and unmasked for 'client', unless a frame says otherwise (key: null / a key).
+ * frames) and unmasked for 'client', unless a frame says otherwise (mask: null / a key).
  */
 class Stream {
   constructor(role) {
@@ -135,11 +101,11 @@ class Stream {
     this.k = 0;
   }
   key(o) {
-    if ('key' in o) return o.key;
+    if ('mask' in o) return o.mask;
     return this.role === 'server' ? KEYS[this.k++ % KEYS.length] : null;
   }
   frame(o) {
-    const bytes = frame({ ...o, key: this.key(o) });
+    const bytes = frame({ ...o, mask: this.key(o) });
     this.parts.push(bytes);
     return bytes;
   }
@@ -188,7 +154,7 @@ const cutAt = (u8, cuts) => {
   return out;
 };
 const seeded = (u8, seed, max) => {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const out = [];
   for (let i = 0; i < u8.length;) {
     const n = 1 + Math.floor(rnd() * max);
@@ -256,7 +222,7 @@ export function codecVectors({ large = true } = {}) {
     // Many small frames in one chunk, and the same bytes one at a time.
     {
       const s = S();
-      const rnd = prng(3);
+      const rnd = mulberry32(3);
       for (let i = 0; i < 120; i++) {
         const n = Math.floor(rnd() * 40);
         if (i % 7 === 3) s.ping(binaryPayload(n % 20, i));
@@ -299,7 +265,7 @@ export function codecVectors({ large = true } = {}) {
     add('fragmented-text-many', role, {}, S().text(textPayload(3000, 8), [1, 2, 3, 500, 0, 1000, 1494]), (u8) => seeded(u8, 12, 64));
 
     // Close frames.
-    add('close-1000-reason', role, {}, S().text('before').close(1000, 'bye').raw(frame({ opcode: OP.TEXT, payload: 'after', key: role === 'server' ? KEYS[0] : null })));
+    add('close-1000-reason', role, {}, S().text('before').close(1000, 'bye').raw(frame({ opcode: OP.TEXT, payload: 'after', mask: role === 'server' ? KEYS[0] : null })));
     add('close-empty', role, {}, S().close());
     add('close-utf8-reason-bytewise', role, {}, S().close(4000, 'ça va ☃ 😀'), (u8) => pieces(u8, 1));
     add('close-1001-123-byte-reason', role, {}, S().close(1001, 'r'.repeat(123)));
@@ -396,7 +362,7 @@ export function codecVectors({ large = true } = {}) {
     }
     {
       const s = S().text('fine');
-      s.frame({ opcode: OP.TEXT, payload: 'wrong mask', key: other });
+      s.frame({ opcode: OP.TEXT, payload: 'wrong mask', mask: other });
       add('wrong-masking-for-role', role, {}, s.error(1002, role === 'server' ? 'WS_ERR_EXPECTED_MASK' : 'WS_ERR_UNEXPECTED_MASK'));
     }
     {
@@ -422,7 +388,7 @@ export function codecVectors({ large = true } = {}) {
     }
     {
       const s = S();
-      s.frame({ opcode: OP.BINARY, payload: [1], lengthBytes: [0x80, 0, 0, 0, 0, 0, 0, 1] });
+      s.frame({ opcode: OP.BINARY, payload: [1], lenForm: 64, extLen: [0x80, 0, 0, 0, 0, 0, 0, 1] });
       add('length-64-msb-set', role, {}, s.error(1002, 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH'));
     }
 
@@ -443,7 +409,7 @@ export function codecVectors({ large = true } = {}) {
     {
       // Only a header announcing 1 TiB: refused from the header alone.
       const s = S();
-      s.raw(frame({ opcode: OP.BINARY, len: 2 ** 40, key: role === 'server' ? KEYS[3] : null }));
+      s.raw(frame({ opcode: OP.BINARY, len: 2 ** 40, mask: role === 'server' ? KEYS[3] : null }));
       add('max-payload-declared-1tib', role, {}, s.error(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
     }
     {
