@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { within as withTimeout } from './client-helpers.js';
 
 let server;
 let url;
@@ -27,14 +28,6 @@ after(async () => {
   for (const ws of server.clients) ws.terminate();
   await new Promise((resolve) => server.close(resolve));
 });
-
-const withTimeout = (promise, what) => {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 5000); }),
-  ]);
-};
 
 for (const [name, Client] of [['wscodec', WebSocket], ['ws', WS]]) {
   describe(`${name} WebSocket event attributes and listeners`, () => {

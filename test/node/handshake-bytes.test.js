@@ -12,6 +12,7 @@ import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { within as withTimeout } from './client-helpers.js';
 import { closePayload, frame, KEY, OP } from '../helpers/wire.js';
 
 const implementations = [
@@ -19,14 +20,6 @@ const implementations = [
   ['ws', WS, WsServer],
 ];
 const ACCEPT = (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${key}\r\n\r\n`;
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); }),
-  ]);
-}
 
 /** A raw TCP server that answers any upgrade with a 101 followed, in the same write, by `after`. */
 async function rawServer(after) {
@@ -66,7 +59,7 @@ for (const [name, Client] of implementations) {
         if (events.length === 5) resolve();
       });
     });
-    await withTimeout(done, 5000, 'three messages');
+    await withTimeout(done, 'three messages');
     assert.deepEqual(events, ['upgrade', 'open', 'text:one', 'binary:1,2,3', 'text:three']);
     ws.terminate();
     server.close();
@@ -84,7 +77,7 @@ for (const [name, Client] of implementations) {
     });
     ws.on('message', (data) => events.push(`message:${data}`));
     ws.on('error', (err) => events.push(`error:${err.message}`));
-    const [code, reason] = await withTimeout(once(ws, 'close'), 5000, 'close');
+    const [code, reason] = await withTimeout(once(ws, 'close'), 'close');
     assert.deepEqual(events, ['open:1', 'message:bye soon']);
     assert.equal(code, 1000);
     assert.equal(reason.toString(), 'done');
@@ -135,7 +128,7 @@ for (const [name, , Server] of implementations) {
       const socket = await rawClient(port, Buffer.concat([
         masked(OP.TEXT, 'first'), masked(OP.BINARY, new Uint8Array(300)), masked(OP.TEXT, 'third'),
       ]));
-      await withTimeout(done, 5000, 'three messages');
+      await withTimeout(done, 'three messages');
       assert.deepEqual(received, ['connection:1', 'text:first', 'binary:300', 'text:third']);
       socket.destroy();
       for (const ws of wss.clients) ws.terminate();
@@ -160,7 +153,7 @@ for (const [name, , Server] of implementations) {
       });
     });
     const socket = await rawClient(wss.address().port, Buffer.concat([masked(OP.TEXT, 'a'), masked(OP.TEXT, 'b')]));
-    await withTimeout(done, 5000, 'two messages');
+    await withTimeout(done, 'two messages');
     assert.deepEqual(received, ['a:true', 'b:true']);
     socket.destroy();
     for (const ws of wss.clients) ws.terminate();

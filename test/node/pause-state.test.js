@@ -7,14 +7,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
-
-const withTimeout = (promise, what) => {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 5000); }),
-  ]);
-};
+import { within as withTimeout } from './client-helpers.js';
 
 for (const [name, Client, Server] of [['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]]) {
   test(`${name}: isPaused survives close, resume() after close is a no-op`, async () => {

@@ -7,14 +7,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
-
-const withTimeout = (promise, what, ms = 5000) => {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); }),
-  ]);
-};
+import { within as withTimeout } from './client-helpers.js';
 
 for (const [name, Client, Server] of [['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]]) {
   for (const deflate of [false, true]) {

@@ -9,14 +9,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { WebSocketServer as WsServer } from 'ws';
 import { WebSocketServer } from '../../dist/index.js';
-
-const withTimeout = (promise, what) => {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 5000); }),
-  ]);
-};
+import { within as withTimeout } from './client-helpers.js';
 
 for (const [name, Server] of [['wscodec', WebSocketServer], ['ws', WsServer]]) {
   test(`${name}: close(cb) on a closed server calls back with 'The server is not running'`, async () => {
