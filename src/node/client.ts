@@ -36,6 +36,8 @@ export interface ClientOptions extends TlsOptions {
   skipUTF8Validation?: boolean;
   autoPong?: boolean;
   closeTimeout?: number;
+  /** Fills the 4-byte mask key of each frame sent (ws's option; default: random keys from a CSPRNG pool). */
+  generateMask?: (key: Uint8Array) => void;
   /** 13 (the default) or 8, as in ws (8 only changes the version header and Origin's name). */
   protocolVersion?: number;
   /** Sends the upgrade request through this agent (proxy agents), with Node's http client. */
@@ -284,6 +286,7 @@ function startRequest(
       maxPayload: options.maxPayload ?? 100 * 1024 * 1024,
       skipUTF8Validation: options.skipUTF8Validation,
       autoPong: options.autoPong,
+      generateMask: options.generateMask,
       closeTimeout: options.closeTimeout,
       deflate: negotiated,
       protocol,

@@ -28,6 +28,8 @@ export interface SocketSetup {
   autoPong?: boolean;
   closeTimeout?: number;
   maxPendingPongs?: number;
+  /** ws's client option: fills each frame's mask key. */
+  generateMask?: (key: Uint8Array) => void;
   /** permessage-deflate as negotiated in the handshake. */
   deflate?: NegotiatedDeflate;
   protocol?: string;
@@ -152,6 +154,7 @@ export class WebSocket extends EventEmitter {
       autoPong: setup.autoPong,
       closeTimeout: setup.closeTimeout,
       maxPendingPongs: setup.maxPendingPongs,
+      generateMask: setup.generateMask,
       compressor: setup.deflate && startCompressor(setup.deflate, setup.role, setup.maxPayload ?? 0),
       compressThreshold: setup.deflate?.options.threshold,
     });
@@ -241,15 +244,16 @@ export class WebSocket extends EventEmitter {
     if (this.readyState === ReadyState.CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (typeof data === 'function') {
       cb = data;
-      data = undefined;
+      data = mask = undefined;
     } else if (typeof mask === 'function') {
       cb = mask;
+      mask = undefined;
     }
     if (typeof data === 'number') data = data.toString();
     if (isBlob(data)) {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
       if (this.readyState !== ReadyState.OPEN) this._sendAfterClose(data.size, cb);
-      else this._conn!.sendControlBlob(kind === 'ping' ? Opcode.Ping : Opcode.Pong, data, cb);
+      else this._conn!.sendControlBlob(kind === 'ping' ? Opcode.Ping : Opcode.Pong, data, cb, mask);
       return;
     }
     const bytes = data === undefined || data === null ? EMPTY : toBytes(data);
@@ -258,7 +262,7 @@ export class WebSocket extends EventEmitter {
       this._sendAfterClose(bytes.length, cb);
       return;
     }
-    this._conn![kind](bytes, cb);
+    this._conn![kind](bytes, cb, mask);
   }
 
   close(code?: number, reason?: string | Buffer): void {

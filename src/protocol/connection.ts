@@ -65,6 +65,8 @@ export interface ConnectionOptions {
   /** Messages under this many bytes go out uncompressed (default 1024). */
   compressThreshold?: number;
   backend?: Backend;
+  /** Fills each frame's 4-byte mask key (ws's client option); default: random keys. */
+  generateMask?: (key: Uint8Array) => void;
 }
 
 const enum Kind { Message, Inflate, Ping, Pong, Close, Error }
@@ -101,6 +103,7 @@ interface FramePlan {
   fin: boolean;
   compressed: boolean;
   rsv1: boolean;
+  mask: boolean;
 }
 
 function droppedMessage(waited: Wait): string {
@@ -112,6 +115,8 @@ function droppedMessage(waited: Wait): string {
 export interface SendFlags {
   compress?: boolean;
   fin?: boolean;
+  /** Mask this frame (default: the role's rule, clients mask); ws's `mask` send option. */
+  mask?: boolean;
 }
 const NO_FLAGS: SendFlags = {};
 
@@ -127,6 +132,7 @@ export class Connection {
 
   private readonly decoder: FrameDecoder;
   private readonly maskFrames: boolean;
+  private readonly generateMask: ((key: Uint8Array) => void) | undefined;
   private readonly autoPong: boolean;
   private readonly maxPendingPongs: number;
   private readonly closeTimeout: number;
@@ -159,6 +165,7 @@ export class Connection {
 
   constructor(private readonly transport: Transport, private readonly events: ConnectionEvents, options: ConnectionOptions) {
     this.maskFrames = options.role === 'client';
+    this.generateMask = options.generateMask;
     this.autoPong = options.autoPong !== false;
     this.maxPendingPongs = options.maxPendingPongs ?? 128;
     this.closeTimeout = options.closeTimeout ?? 30_000;
@@ -344,8 +351,8 @@ export class Connection {
   }
 
   /** A ping or pong whose payload is a Blob (at most 125 bytes: the caller checked). */
-  sendControlBlob(opcode: typeof Opcode.Ping | typeof Opcode.Pong, blob: BlobLike, callback?: WriteCallback): void {
-    this.afterBlob(blob, callback, (bytes) => this.sendControl(opcode, bytes, callback));
+  sendControlBlob(opcode: typeof Opcode.Ping | typeof Opcode.Pong, blob: BlobLike, callback?: WriteCallback, mask = this.maskFrames): void {
+    this.afterBlob(blob, callback, (bytes) => this.sendControl(opcode, bytes, callback, mask));
   }
 
   /** Queues reading `blob`; `write` sends its bytes when it is this send's turn. */
@@ -372,12 +379,12 @@ export class Connection {
       rsv1 = this.sendingCompressed;
     }
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
-    return { opcode, fin, compressed: this.sendingCompressed, rsv1 };
+    return { opcode, fin, compressed: this.sendingCompressed, rsv1, mask: options.mask ?? this.maskFrames };
   }
 
   private sendPlanned(plan: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
-    if (!plan.compressed) this.writeInOrder(plan.opcode, data, plan.fin, callback);
-    else this.enqueueCompressed(plan.opcode, data, plan.fin, plan.rsv1, callback);
+    if (!plan.compressed) this.writeInOrder(plan.opcode, data, plan.fin, plan.mask, callback);
+    else this.enqueueCompressed(plan, data, callback);
   }
 
   /** Later sends wait until resumeAfterWait; the bytes count in bufferedAmount meanwhile. */
@@ -398,7 +405,7 @@ export class Connection {
     }
   }
 
-  private enqueueCompressed(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {
+  private enqueueCompressed({ opcode, fin, rsv1, mask }: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
     this.enqueue(data.length, () => {
       this.startWait(Wait.Compression, data.length, callback);
       this.compressor!.compress(data, fin, (err, compressed) => {
@@ -407,7 +414,7 @@ export class Connection {
             callback?.(err);
             this.fail(err instanceof ProtocolError ? err : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'));
           } else {
-            this.writeFrame(opcode, compressed!, fin, rsv1, callback);
+            this.writeFrame(opcode, compressed!, fin, rsv1, mask, callback);
           }
         });
       });
@@ -446,12 +453,12 @@ export class Connection {
     this.flushOutbox();
   }
 
-  ping(data: Uint8Array = EMPTY, callback?: WriteCallback): void {
-    this.sendControl(Opcode.Ping, data, callback);
+  ping(data: Uint8Array = EMPTY, callback?: WriteCallback, mask = this.maskFrames): void {
+    this.sendControl(Opcode.Ping, data, callback, mask);
   }
 
-  pong(data: Uint8Array = EMPTY, callback?: WriteCallback): void {
-    this.sendControl(Opcode.Pong, data, callback);
+  pong(data: Uint8Array = EMPTY, callback?: WriteCallback, mask = this.maskFrames): void {
+    this.sendControl(Opcode.Pong, data, callback, mask);
   }
 
   /** Writes frames encoded elsewhere (a broadcast), in order with everything else sent. */
@@ -571,14 +578,14 @@ export class Connection {
     this.sendControl(Opcode.Close, payload);
   }
 
-  private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback): void {
-    this.writeInOrder(opcode, data, true, callback);
+  private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback, mask = this.maskFrames): void {
+    this.writeInOrder(opcode, data, true, mask, callback);
   }
 
   /** An uncompressed frame: written now when nothing waits (no queued closure), else queued. */
-  private writeInOrder(opcode: number, data: Uint8Array, fin: boolean, callback?: WriteCallback): void {
-    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, callback);
-    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, callback), callback);
+  private writeInOrder(opcode: number, data: Uint8Array, fin: boolean, mask: boolean, callback?: WriteCallback): void {
+    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, mask, callback);
+    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, mask, callback), callback);
   }
 
   /** Runs `run` now when nothing waits, else queues it (its callback hears if it is dropped). */
@@ -599,12 +606,20 @@ export class Connection {
     }
   }
 
-  private writeFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, callback?: WriteCallback): void {
+  private writeFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, mask: boolean, callback?: WriteCallback): void {
     if (this.transportGone) {
       callback?.(new Error('The connection is closed'));
       return;
     }
-    this.transport.write(encodeFrame(opcode as Opcode, data, { fin, rsv1, mask: this.maskFrames }), callback);
+    this.transport.write(encodeFrame(opcode as Opcode, data, { fin, rsv1, mask: mask && this.maskKey() }), callback);
+  }
+
+  /** true: the encoder's pooled CSPRNG key; with generateMask, a key it filled (ws's option). */
+  private maskKey(): true | Uint8Array {
+    if (this.generateMask === undefined) return true;
+    const key = new Uint8Array(4);
+    this.generateMask(key);
+    return key;
   }
 
   /** EOF after everything queued so far (frames waiting on a compression go out first). */

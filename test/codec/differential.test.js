@@ -205,7 +205,7 @@ function genCase(caseSeed) {
   const opts = genOptions(rng);
   const { frames, expected } = genValid(rng, opts);
   if (chance(rng, 0.5)) return { opts, stream: concat(frames.map((f) => f.b)), expected, what: 'valid', rng };
-  const [stream, what] = mutate(rng, opts, frames);
+  const [stream, what] = /** @type {[Uint8Array, string]} */ (mutate(rng, opts, frames));
   return { opts, stream, expected: null, what, rng };
 }
 
@@ -231,6 +231,7 @@ function checkCase(caseSeed, stats) {
     `stream ${c.stream.length} bytes: ${hex(c.stream.subarray(0, 300))}${c.stream.length > 300 ? '…' : ''}`;
   let ref;
   let refLabel;
+  /** @type {Array<[string, Uint8Array[]]>} */
   const feeds = [['whole', [c.stream.slice()]]];
   const rng = c.rng;
   // tiny random pieces only for small streams: per-push cost dominates otherwise

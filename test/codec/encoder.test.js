@@ -62,7 +62,7 @@ describe('encodeFrame layout', () => {
   });
 
   test('length forms are minimal: 7-bit ≤ 125, 16-bit ≤ 65535, 64-bit above', () => {
-    for (const [n, b1, ext] of [[0, 0, ''], [125, 125, ''], [126, 126, '007e'], [65535, 126, 'ffff'], [65536, 127, '0000000000010000'], [70000, 127, '0000000000011170']]) {
+    for (const [n, b1, ext] of /** @type {Array<[number, number, string]>} */ ([[0, 0, ''], [125, 125, ''], [126, 126, '007e'], [65535, 126, 'ffff'], [65536, 127, '0000000000010000'], [70000, 127, '0000000000011170']])) {
       const f = flat(encodeFrame(Opcode.Binary, new Uint8Array(n)));
       assert.equal(f[1], b1, `second byte for ${n}`);
       assert.equal(hex(f.subarray(2, 2 + ext.length / 2)), ext, `extended length for ${n}`);
@@ -71,9 +71,11 @@ describe('encodeFrame layout', () => {
   });
 
   test('invalid combinations are either refused or encoded exactly as asked', () => {
-    for (const [op, o] of [
+    /** @type {Array<[import('wscodec/codec').Opcode, import('wscodec/codec').EncodeOptions]>} */
+    const cases = [
       [Opcode.Ping, { fin: false }], [Opcode.Close, { rsv1: true }], [Opcode.Continuation, { rsv1: true }],
-    ]) {
+    ];
+    for (const [op, o] of cases) {
       let parts;
       try { parts = encodeFrame(op, Uint8Array.of(1), o); } catch { continue; }
       assert.equal(hex(flat(parts)), hex(frame({ opcode: op, payload: [1], fin: o.fin ?? true, rsv1: !!o.rsv1 })));
@@ -272,6 +274,7 @@ describe('close payloads', () => {
 
 // ---- mask / unmask -------------------------------------------------------------------------
 function impls() {
+  /** @type {Array<[string, typeof codec.mask, typeof codec.unmask]>} */
   const list = [['top-level mask/unmask', codec.mask, codec.unmask]];
   for (const name of codec.availableBackends()) {
     const b = codec.getBackend(name);

@@ -20,7 +20,10 @@ function fragmented(opcode, pieces, m, extra = {}) {
   })));
 }
 
-/** Every feed used for "any chunking gives identical events". */
+/**
+ * Every feed used for "any chunking gives identical events".
+ * @returns {Array<[string, import('../helpers/wire.js').Feed]>}
+ */
 function feeds(seed) {
   const rng = mulberry32(seed);
   return [
@@ -32,9 +35,11 @@ function feeds(seed) {
 }
 
 forEachBackend((backend) => {
+  /** @type {(stream: Uint8Array, opts?: import('../helpers/wire.js').CollectOptions, feed?: import('../helpers/wire.js').Feed) => ReturnType<typeof decode>} */
   const run = (stream, opts = {}, feed = 'whole') => decode(stream, { backend, ...opts }, feed);
 
   describe('fragmentation', () => {
+    /** @type {Array<[string, Array<string | number[]>]>} */
     const texts = [
       ['2 fragments', ['Hello, ', 'world']],
       ['10 fragments', 'abcdefghij'.split('')],

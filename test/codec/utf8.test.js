@@ -27,6 +27,7 @@ add(VALID, 'all boundary code points in a row', concat(BOUNDARY_CPS.map((c) => e
 add(VALID, 'mixed 1-4 byte text', mixedUtf8(200));
 
 // overlongs: a code point encoded with more bytes than its shortest form
+/** @type {Array<[number, number[]]>} */
 const OVERLONG = [
   [2, [0x0, 0x2f, 0x7f]],
   [3, [0x0, 0x2f, 0x7f, 0x80, 0x7ff]],
@@ -119,7 +120,11 @@ describe('vector generator agrees with node:buffer isUtf8', () => {
 
 // ---- decoder ------------------------------------------------------------------------------
 
-/** Decode one text message per payload with decoders that are renewed after each error. */
+/**
+ * Decode one text message per payload with decoders that are renewed after each error.
+ * @param {Uint8Array[]} payloads
+ * @param {{ role: string, backend: import('wscodec/codec').Backend, fragmentAt?: number }} options
+ */
 function verdicts(payloads, { role, backend, fragmentAt }) {
   const m = keyFor(role);
   const out = [];
@@ -222,6 +227,7 @@ forEachBackend((backend) => {
 
       test('fail fast: bad byte arrives alone in a push, frame and message still incomplete', () => {
         const m = keyFor(role);
+        /** @type {Array<[string, Uint8Array]>} */
         const cases = [
           ['lone continuation', concat(bytes('hello '), u8(0x80), bytes(' world'))],
           ['overlong', concat(bytes('x'), u8(0xc0, 0xaf), bytes('yz'))],

@@ -120,10 +120,11 @@ for (const { server: serverKind, client: clientKind } of pairings) {
           },
           context: (ctx) => ({ user: ctx.connectionParams?.user }),
         },
-        wss,
+        // ws's type for the server; ours is the drop-in replacement (the point of this test).
+        /** @type {import('ws').WebSocketServer} */ (wss),
         100, // keep-alive ping interval (ms), exercised by one scenario
       );
-      url = `ws://127.0.0.1:${wss.address().port}/graphql`;
+      url = `ws://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (wss.address()).port}/graphql`;
     });
 
     after(async () => {
@@ -162,6 +163,7 @@ for (const { server: serverKind, client: clientKind } of pairings) {
 
     test('query', async () => {
       const c = client();
+      /** @type {any} graphql-ws types its socket as unknown */
       let connectedSocket;
       c.on('connected', (socket) => {
         connectedSocket = socket;
@@ -187,6 +189,7 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       const started = state.ticksStarted;
       const finished = state.ticksFinished;
       const seen = [];
+      /** @type {() => void} */
       let unsubscribe;
       const three = new Promise((resolve, reject) => {
         unsubscribe = c.subscribe({ query: 'subscription { ticks }' }, {
@@ -233,11 +236,12 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       await dispose(c);
 
       const rejected = client({ connectionParams: { reject: true } });
+      /** @type {any} graphql-ws types the close event as unknown */
       let closed;
       rejected.on('closed', (event) => {
         closed = event;
       });
-      await assert.rejects(run(rejected, { query: '{ hello }' }), (event) => {
+      await assert.rejects(run(rejected, { query: '{ hello }' }), (/** @type {CloseEvent} */ event) => {
         assert.equal(event.code, 4403);
         assert.equal(event.reason, 'Forbidden');
         return true;

@@ -95,9 +95,9 @@ async function startIo(engine, options = {}) {
   http.on('upgrade', () => requests.upgrades++);
   await withTimeout(new Promise((resolve, reject) => {
     http.once('error', reject);
-    http.listen(0, '127.0.0.1', resolve);
+    http.listen(0, '127.0.0.1', () => resolve());
   }), 'http listen');
-  const url = `http://127.0.0.1:${http.address().port}`;
+  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (http.address()).port}`;
   const stop = async () => {
     io.disconnectSockets(true);
     await withTimeout(new Promise((resolve) => io.close(() => resolve())), 'socket.io close');
@@ -150,11 +150,15 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       await srv.stop();
     });
 
-    /** A socket.io-client socket on the pairing's WebSocket implementation. */
+    /**
+     * A socket.io-client socket on the pairing's WebSocket implementation.
+     * @param {string} url
+     * @param {Partial<import('socket.io-client').ManagerOptions & import('socket.io-client').SocketOptions> & { transports?: string[] }} [options]
+     */
     function connect(url, { transports = ['websocket'], ...options } = {}) {
-      const mapped = clientKind === 'wscodec'
+      const mapped = /** @type {import('socket.io-client').ManagerOptions['transports']} */ (clientKind === 'wscodec'
         ? transports.map((t) => (t === 'websocket' ? WscodecTransport : t === 'polling' ? NodeXHR : t))
-        : transports;
+        : transports);
       const socket = ioClient(url, { forceNew: true, reconnection: false, transports: mapped, ...options });
       clients.add(socket);
       return socket;
@@ -390,14 +394,16 @@ for (const { server: serverKind, client: clientKind } of pairings) {
 test('reference: socket.io default wsEngine is ws', async () => {
   const srv = await startIo('ws');
   try {
-    assert.equal(srv.io.engine.ws instanceof WsServer, true);
-    assert.equal(srv.io.engine.ws instanceof WebSocketServer, false);
+    // engine.io keeps its WebSocket server in a private field: read it anyway.
+    const engine = /** @type {any} */ (srv.io.engine);
+    assert.equal(engine.ws instanceof WsServer, true);
+    assert.equal(engine.ws instanceof WebSocketServer, false);
   } finally {
     await srv.stop();
   }
   const ours = await startIo('wscodec');
   try {
-    assert.equal(ours.io.engine.ws instanceof WebSocketServer, true);
+    assert.equal(/** @type {any} */ (ours.io.engine).ws instanceof WebSocketServer, true);
   } finally {
     await ours.stop();
   }

@@ -10,6 +10,23 @@ export { codec };
 export * from './frames.js';
 export * from './prng.js';
 
+/** @typedef {import('wscodec/codec').FrameDecoderOptions} FrameDecoderOptions */
+/**
+ * FrameDecoder options, all optional (role defaults to 'server'); `backend` may also be a
+ * name, `hooks` run after recording. `role` is any string, as tests loop over
+ * ['server', 'client']: FrameDecoder itself rejects a wrong one.
+ * @typedef {Partial<Omit<FrameDecoderOptions, 'backend' | 'role'>> & {
+ *   role?: string,
+ *   backend?: import('wscodec/codec').Backend | import('wscodec/codec').BackendName,
+ *   hooks?: Pick<FrameDecoderOptions, 'onMessage' | 'onPing' | 'onPong' | 'onClose' | 'onError'>,
+ * }} CollectOptions
+ */
+/**
+ * How decode() pushes the bytes: the name of a FEEDS entry ('whole', 'bytewise'), the
+ * chunks themselves, or a function making them.
+ * @typedef {string | Uint8Array[] | ((u8: Uint8Array) => Uint8Array[])} Feed
+ */
+
 export function hex(u8) {
   if (!(u8 instanceof Uint8Array)) return `<not a Uint8Array: ${Object.prototype.toString.call(u8)}>`;
   return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength).toString('hex');
@@ -101,6 +118,7 @@ export function misalign(rng, chunks) {
  *   ['close', code, reason] ['error', closeCode, code]
  * `hooks` (onMessage, onPing, onPong, onClose, onError) run after recording.
  * `backend` may be a Backend object or a backend name.
+ * @param {CollectOptions} [options]
  */
 export function collect(options = {}) {
   const { hooks = {}, backend, ...rest } = options;
@@ -114,7 +132,7 @@ export function collect(options = {}) {
     state.eventPushes.push(state.pushIndex);
     if (data !== undefined && !zeroCopy && data instanceof Uint8Array) kept.push([data, ev[1]]);
   };
-  const opts = {
+  const opts = /** @type {FrameDecoderOptions} */ ({
     role: 'server',
     ...rest,
     onMessage(data, isBinary, compressed) {
@@ -139,7 +157,7 @@ export function collect(options = {}) {
       record(['error', err && err.closeCode, err && err.code]);
       if (hooks.onError) hooks.onError(err);
     },
-  };
+  });
   if (backend !== undefined) opts.backend = typeof backend === 'string' ? codec.getBackend(backend) : backend;
   const dec = new codec.FrameDecoder(opts);
   return {
@@ -187,6 +205,9 @@ export const FEEDS = {
 /**
  * Decode `u8` with a fresh recorder, fed as `feed` ('whole' | 'bytewise' | array of
  * chunks | function). Checks the generic invariants and returns the recorder.
+ * @param {Uint8Array} u8
+ * @param {CollectOptions} options
+ * @param {Feed} [feed]
  */
 export function decode(u8, options, feed = 'whole') {
   const rec = collect(options);

@@ -95,6 +95,7 @@ test('our close: one close frame, end only after the peer answers, timeout destr
 });
 
 test('protocol errors fail with their close code; complete messages before them are delivered', () => {
+  /** @type {Array<[Buffer, number, string]>} */
   const cases = [
     [Buffer.from([0x81, 0x02, 0x68, 0x69]), 1002, 'WS_ERR_EXPECTED_MASK'],
     [clientFrame(1, Buffer.from([0xc3, 0x28])), 1007, 'WS_ERR_INVALID_UTF8'],

@@ -50,6 +50,7 @@ describe('parseExtensions', () => {
     assert.deepEqual(plain(parseExtensions('Foo; Bar=Baz')), [['Foo', [['Bar', ['Baz']]]]]);
   });
 
+  /** @type {Array<[string, RegExp]>} */
   const malformed = [
     ['', /no extension/],
     ['  ', /no extension/],

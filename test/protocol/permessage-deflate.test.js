@@ -15,6 +15,7 @@ const negotiationError = (re) => (err) => err instanceof ExtensionNegotiationErr
 
 describe('server: negotiateDeflate', () => {
   // The parameter sets Autobahn's 13.x cases offer, plus the window-bits combos.
+  /** @type {Array<[string, string, import('../../dist/protocol/deflate.js').PerMessageDeflateOptions]>} */
   const accepted = [
     ['permessage-deflate', 'permessage-deflate', {}],
     ['permessage-deflate; client_max_window_bits', 'permessage-deflate', {}],
@@ -100,6 +101,7 @@ describe('server: negotiateDeflate', () => {
       { serverNoContextTakeover: false, serverMaxWindowBits: 10 }), null);
   });
 
+  /** @type {Array<[string, RegExp]>} */
   const invalid = [
     ['permessage-deflate; foo', /unknown parameter "foo"/],
     ['permessage-deflate; foo=1', /unknown parameter "foo"/],
@@ -110,9 +112,10 @@ describe('server: negotiateDeflate', () => {
     ['permessage-deflate; server_no_context_takeover=1', /"server_no_context_takeover" takes no value/],
     ['permessage-deflate; client_no_context_takeover="x"', /takes no value/],
     ['permessage-deflate; server_max_window_bits', /"server_max_window_bits" needs a value/],
-    ...['7', '16', '0', '08', '010', '+9', '9.0', '1e1', '0x9', 'a', '150', '-9', '1'].map((v) =>
-      [`permessage-deflate; server_max_window_bits=${v}`, /must be an integer from 8 to 15/]),
-    ...['7', '16', '09', 'ten'].map((v) => [`permessage-deflate; client_max_window_bits=${v}`, /must be an integer from 8 to 15/]),
+    ...['7', '16', '0', '08', '010', '+9', '9.0', '1e1', '0x9', 'a', '150', '-9', '1'].map((v) => /** @type {[string, RegExp]} */ (
+      [`permessage-deflate; server_max_window_bits=${v}`, /must be an integer from 8 to 15/])),
+    ...['7', '16', '09', 'ten'].map((v) => /** @type {[string, RegExp]} */ (
+      [`permessage-deflate; client_max_window_bits=${v}`, /must be an integer from 8 to 15/])),
     // A malformed later offer fails the handshake even though an earlier one is fine.
     ['permessage-deflate, permessage-deflate; bogus', /unknown parameter "bogus"/],
   ];
@@ -160,6 +163,7 @@ describe('client: acceptDeflateResponse', () => {
       params({ serverMaxWindowBits: 9, clientMaxWindowBits: 8 }));
   });
 
+  /** @type {Array<[string, import('../../dist/protocol/deflate.js').PerMessageDeflateOptions, RegExp]>} */
   const rejected = [
     ['x-foo', {}, /extension "x-foo" was not offered/],
     ['permessage-deflate, x-foo', {}, /"x-foo" was not offered/],
@@ -224,13 +228,16 @@ describe('normalizeDeflateOptions', () => {
   });
 
   it('refuses bad options', () => {
-    for (const bits of [7, 16, 9.5, '10', null]) {
+    // Deliberately not all numbers: the check happens at run time too.
+    for (const bits of /** @type {any[]} */ ([7, 16, 9.5, '10', null])) {
       assert.throws(() => normalizeDeflateOptions({ serverMaxWindowBits: bits }), RangeError, String(bits));
       assert.throws(() => negotiateDeflate('permessage-deflate', { clientMaxWindowBits: bits }), RangeError, String(bits));
     }
+    // @ts-expect-error a string where a boolean belongs, on purpose
     assert.throws(() => normalizeDeflateOptions({ serverNoContextTakeover: 'yes' }), TypeError);
     assert.throws(() => normalizeDeflateOptions({ concurrencyLimit: 0 }), RangeError);
     assert.throws(() => normalizeDeflateOptions(false), TypeError);
+    // @ts-expect-error a number where options belong, on purpose
     assert.throws(() => deflateOffer(42), TypeError);
   });
 });

@@ -147,7 +147,7 @@ for (const kind of ['ours', 'ws']) {
           verifyClient: (info) => !info.req.url.startsWith('/refuse'),
         });
         await once(server, 'listening');
-        port = server.address().port;
+        port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
         server.on('connection', (ws, req) => {
           const url = new URL(req.url, 'http://x');
           const id = url.searchParams.get('id');
@@ -236,7 +236,8 @@ for (const kind of ['ours', 'ws']) {
         assert.deepEqual([...new Uint8Array(await nextMessage())], [8, 7]);
 
         ws.binaryType = 'blob';
-        ws.binaryType = 'nodebuffer'; // not a WHATWG value: ignored
+        // @ts-expect-error not a WHATWG value: ignored
+        ws.binaryType = 'nodebuffer';
         assert.equal(ws.binaryType, 'blob');
         ws.send(new Blob([new Uint8Array([5, 6, 7])]));
         ws.send('after the blob'); // must not overtake the Blob being read
@@ -311,7 +312,7 @@ for (const kind of ['ours', 'ws']) {
       test('options.headers go out with the upgrade request', async (t) => {
         const { ws, nextMessage } = connect(t, port, path('/headers'), undefined, { headers: { 'X-Token': 'abc123' } });
         let viaAttribute;
-        ws.onmessage = (e) => (viaAttribute = e.data);
+        ws.onmessage = (e) => (viaAttribute = /** @type {MessageEvent} */ (e).data);
         assert.equal(await nextMessage(), 'x-token: abc123');
         assert.equal(viaAttribute, 'x-token: abc123');
         ws.close();
@@ -414,7 +415,7 @@ async function rawServer(t, respond) {
     for (const s of sockets) s.destroy();
     server.close();
   });
-  return server.address().port;
+  return /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 }
 
 const acceptFor = (key) => createHash('sha1').update(key + GUID).digest('base64');
@@ -526,7 +527,7 @@ describe('WHATWG surface', () => {
     assert.throws(() => ws.close(1000, 'é'.repeat(62)), { name: 'SyntaxError' }); // 124 bytes
     const types = [];
     ws.onerror = (e) => types.push(e.type);
-    ws.onclose = (e) => types.push(`${e.type} ${e.code} ${e.wasClean}`);
+    ws.onclose = (e) => types.push(`${e.type} ${/** @type {CloseEvent} */ (e).code} ${/** @type {CloseEvent} */ (e).wasClean}`);
     ws.close(1000, 'é'.repeat(61)); // 122 bytes: fine
     assert.equal(ws.readyState, WebSocket.CLOSING);
     await until('close event', () => types.length === 2);
@@ -573,7 +574,8 @@ describe('CompressionStream permessage-deflate', () => {
           transform(chunk) { parts.push(Buffer.from(chunk)); },
           flush(controller) {
             const input = Buffer.concat(parts);
-            const { buffer, engine } = inflateRawSync(input, { info: true });
+            // @types/node has no overload for { info: true }, which returns { buffer, engine }.
+            const { buffer, engine } = /** @type {any} */ (inflateRawSync(input, { info: true }));
             if (engine.bytesWritten < input.length) throw new TypeError('Junk found after end of compressed data.');
             controller.enqueue(new Uint8Array(buffer));
           },
