@@ -153,6 +153,9 @@ export class HandshakeRequest extends EventEmitter {
     this.destroyed = true;
     const socket = this.socket;
     const response = this.res;
+    // As Node's ClientRequest: dropping a connection that has not answered yet is a hang-up
+    // the request reports (ws relies on it: abort() in a 'redirect' listener fails the WebSocket).
+    if (err === undefined && response === null && socket !== null) err = hangUpError();
     if (socket !== null) {
       // With a response, the socket's 'close' still ends it, and then this request (onClose).
       this.unlisten(socket, response !== null);
@@ -286,7 +289,7 @@ export class HandshakeRequest extends EventEmitter {
 
   // Node's words for a connection that ends before the response head.
   private hangUp(): void {
-    this.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    this.destroy(hangUpError());
   }
 }
 
@@ -298,4 +301,8 @@ export class HandshakeRequest extends EventEmitter {
 function isUpgrade(response: ResponseHead): boolean {
   const { headers } = response;
   return response.statusCode === 101 && headers['upgrade'] !== undefined && listHasToken(headers['connection'], 'upgrade');
+}
+
+function hangUpError(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }

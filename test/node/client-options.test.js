@@ -356,6 +356,25 @@ describe('followRedirects and maxRedirects', () => {
       }
     });
 
+    test(`${name}: abort() of the redirected request in 'redirect' fails the WebSocket with 'socket hang up'`, async () => {
+      const server = await upgradeResponder((_req, socket) => socket.end('HTTP/1.1 302 Found\r\nLocation: /foo\r\n\r\n'));
+      const ws = new Client(`ws://127.0.0.1:${server.port}/`, { followRedirects: true });
+      const events = [];
+      ws.on('redirect', (url, request) => {
+        events.push(`redirect ${new URL(url).pathname}`);
+        request.on('socket', () => request.abort());
+      });
+      ws.on('open', () => events.push('open'));
+      ws.on('error', (err) => events.push(`error ${err.message}`));
+      try {
+        const code = await within(new Promise((resolve) => ws.on('close', resolve)), 'close');
+        assert.equal(code, 1006);
+        assert.deepEqual(events, ['redirect /foo', 'error socket hang up']);
+      } finally {
+        await server.close();
+      }
+    });
+
     test(`${name}: a 301 from ws: to wss: is followed`, async () => {
       const secure = await tlsServer();
       const server = await upgradeResponder((req, socket) => {
