@@ -4,6 +4,9 @@
 
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
+import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
@@ -116,6 +119,35 @@ for (const [name, Client, Server] of [['wscodec', WebSocket, WebSocketServer], [
         assert.equal(messages[1][0].toString(), 'text');
         ws.close();
         await withTimeout(once(ws, 'close'), 'close');
+      });
+
+      test('a Blob that cannot be read: the callback gets the reader\'s error; the connection fails (README: ours sends 1011)', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'wscodec-blob-'));
+        const file = join(dir, 'blob.txt');
+        writeFileSync(file, 'x'.repeat(64));
+        const blob = await openAsBlob(file);
+        writeFileSync(file, 'x'.repeat(32)); // the file changed under the Blob: reading it fails
+        try {
+          const ws = await client();
+          const peer = [...server.clients].at(-1);
+          const peerClosed = new Promise((resolve) => peer.on('close', resolve));
+          const errors = [];
+          ws.on('error', (err) => errors.push(err));
+          const callbackError = await withTimeout(new Promise((resolve) => ws.send(blob, resolve)), 'send callback');
+          assert.equal(callbackError.name, 'NotReadableError');
+          await withTimeout(new Promise((resolve) => ws.on('close', resolve)), 'close');
+          assert.equal(errors.length, 1);
+          if (name === 'wscodec') {
+            assert.equal(errors[0].code, 'WS_ERR_BLOB_READ_FAILED');
+            assert.equal(errors[0].closeCode, 1011);
+            assert.equal(await withTimeout(peerClosed, 'peer close'), 1011);
+          } else {
+            assert.equal(errors[0].name, 'NotReadableError');
+            assert.equal(await withTimeout(peerClosed, 'peer close'), 1006);
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       test('terminate() while sends wait calls every callback with an error', async () => {
