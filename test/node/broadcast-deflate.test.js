@@ -54,7 +54,7 @@ async function connectAll(server) {
     let resolve;
     const serverSide = new Promise((r) => (resolve = r));
     bySpec.set(spec.name, { resolve });
-    const Client = spec.kind === 'ours' ? WebSocket : WS;
+    const Client = /** @type {any} */ (spec.kind === 'ours' ? WebSocket : WS); // ours or ws's, same calls
     const client = new Client(`ws://127.0.0.1:${port}/${spec.name}`, { perMessageDeflate: spec.deflate });
     const entry = { spec, client, socket: null, got: [], problems: [] };
     client.on('message', (data, isBinary) => entry.got.push({ data: Buffer.from(data), isBinary }));
@@ -171,6 +171,7 @@ async function rawClient(port, offer) {
   socket.write(`GET /raw HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: ${offer}\r\n\r\n`);
   let buf = Buffer.alloc(0);
+  /** @type {string | null} */
   let headers = null;
   const frames = [];
   socket.on('data', (chunk) => {
@@ -294,7 +295,7 @@ describe('ZlibCompressor.forgetContext', () => {
     inflater.on('data', (chunk) => chunks.push(chunk));
     for (const part of [p1, Buffer.concat([f1, f2]), p3]) {
       inflater.write(Buffer.concat([part, Buffer.from([0, 0, 0xff, 0xff])]));
-      await new Promise((r) => inflater.flush(zlib.constants.Z_SYNC_FLUSH, r));
+      await /** @type {Promise<void>} */ (new Promise((r) => inflater.flush(zlib.constants.Z_SYNC_FLUSH, r)));
     }
     assert.equal(Buffer.concat(chunks).toString(), msg.toString().repeat(3));
     assert.equal(fresh(p3).toString(), msg.toString(), 'the next whole message starts fresh');

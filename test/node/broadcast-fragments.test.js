@@ -10,16 +10,17 @@ import { describe, test } from 'node:test';
 import WS from 'ws';
 import { WebSocketServer, broadcast, Topics } from '../../dist/index.js';
 import { waitFor } from '../scale/topics-helpers.js';
+import { portOf } from './client-helpers.js';
 
 /** A server and one ws client; resolves with the server-side socket and what the client got. */
 async function pair(t, perMessageDeflate) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
   await once(server, 'listening');
   const accepted = once(server, 'connection');
-  const client = new WS(`ws://127.0.0.1:${server.address().port}/`, { perMessageDeflate: !!perMessageDeflate });
+  const client = new WS(`ws://127.0.0.1:${portOf(server)}/`, { perMessageDeflate: !!perMessageDeflate });
   const got = [];
   const problems = [];
-  client.on('message', (data, isBinary) => got.push(isBinary ? Buffer.from(data) : String(data)));
+  client.on('message', (data, isBinary) => got.push(isBinary ? Buffer.from(/** @type {Buffer} */ (data)) : String(data)));
   client.on('error', (err) => problems.push(`error: ${err.message}`));
   client.on('close', (code) => problems.push(`close ${code}`));
   const [[socket]] = await Promise.all([accepted, once(client, 'open')]);

@@ -51,7 +51,7 @@ class Peer {
 }
 
 // Ours is the default; ws's server through the injection option is the reference.
-for (const [label, WebSocketServer] of [['wscodec server', undefined], ['ws server', WsServer]]) {
+for (const [label, WebSocketServer] of /** @type {Array<[string, import('../../dist/node/demos/chat.js').ChatServerClass | undefined]>} */ ([['wscodec server', undefined], ['ws server', WsServer]])) {
   describe(`chat demo (${label})`, () => {
     let chat;
     const peers = [];

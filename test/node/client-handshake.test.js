@@ -11,9 +11,10 @@ import { describe, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
 import { HttpParseError, ResponseHeadParser } from '../../dist/protocol/http.js';
-import { failed, recordingServer, upgradeResponder, within } from './client-helpers.js';
+import { failed, portOf, recordingServer, upgradeResponder, within } from './client-helpers.js';
 
-const CLIENTS = [['our client', WebSocket], ['ws client', WS]];
+/** Our client and ws's, run through the same code: the class column is deliberately loose. */
+const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
 const CLOSED_EARLY = 'WebSocket was closed before the connection was established';
 
 /** A TCP server that writes `bytes` to each connection and otherwise keeps it open. */
@@ -29,7 +30,7 @@ async function rawServer(bytes) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    port: server.address().port,
+    port: portOf(server),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(() => resolve()));

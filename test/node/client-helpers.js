@@ -5,6 +5,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { WebSocketServer } from '../../dist/index.js';
 
+/**
+ * The TCP port `server` (a net/http/https server or a WebSocketServer) listens on.
+ * @param {{ address(): string | import('node:net').AddressInfo | null }} server
+ */
+export function portOf(server) {
+  return /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+}
+
 /** `promise`, or a rejection naming `what` after `ms`. */
 export async function within(promise, what, ms = 5000) {
   let timer;
@@ -58,6 +66,7 @@ export async function shut(ws) {
 /**
  * Our WebSocketServer on an HTTP server listening on `listen` (a port/host pair or a Unix
  * socket path), recording each upgrade request. `server.nextRequest()` waits for one.
+ * @param {[port: number, host: string] | [path: string]} [listen]
  */
 export async function recordingServer(listen = [0, '127.0.0.1'], options = {}) {
   const http = createServer();
@@ -69,7 +78,8 @@ export async function recordingServer(listen = [0, '127.0.0.1'], options = {}) {
     if (waiters.length > 0) waiters.shift()(req);
     else requests.push(req);
   });
-  http.listen(...listen);
+  // (a union of tuples does not pick one of listen()'s overloads; both shapes are valid)
+  http.listen(.../** @type {[any, any?]} */ (listen));
   await once(http, 'listening');
   const address = http.address();
   return {
@@ -102,7 +112,7 @@ export async function upgradeResponder(respond) {
   await once(http, 'listening');
   return {
     http,
-    port: http.address().port,
+    port: portOf(http),
     get upgrades() {
       return upgrades;
     },

@@ -21,9 +21,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
-import { failed, opened, recordingServer, shut, upgradeResponder, within } from './client-helpers.js';
+import { failed, opened, portOf, recordingServer, shut, upgradeResponder, within } from './client-helpers.js';
 
-const CLIENTS = [['our client', WebSocket], ['ws client', WS]];
+/** Our client and ws's, run through the same code: the class column is deliberately loose. */
+const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
 const basic = (userinfo) => `Basic ${Buffer.from(userinfo).toString('base64')}`;
 
 let tlsFiles;
@@ -55,7 +56,7 @@ async function tlsServer() {
   https.listen(0, '127.0.0.1');
   await once(https, 'listening');
   return {
-    port: https.address().port,
+    port: portOf(https),
     names,
     requests,
     async close() {
@@ -103,7 +104,7 @@ async function connectProxy(routes) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    port: server.address().port,
+    port: portOf(server),
     seen,
     async close() {
       for (const socket of sockets) socket.destroy();
@@ -119,6 +120,11 @@ class TunnelAgent extends HttpAgent {
     this.proxyPort = proxyPort;
   }
 
+  /**
+   * The asynchronous form Node allows: the socket goes to `callback`, nothing is returned
+   * (@types/node types only the form that returns the socket).
+   * @returns {any}
+   */
   createConnection(options, callback) {
     const socket = netConnect(this.proxyPort, '127.0.0.1');
     const authority = `${options.host}:${options.port}`;
@@ -226,12 +232,13 @@ describe('net and tls options pass through', () => {
         seen.push(['net', options.host, String(options.port)]);
         return original.net(options);
       };
-      tls.connect = (options) => {
+      // A stand-in that fails at once: a plain Duplex, not a TLSSocket.
+      tls.connect = /** @type {typeof tls.connect} */ ((options) => {
         seen.push(['tls', options.servername]);
         const socket = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
         process.nextTick(() => socket.destroy(new Error('patched tls.connect')));
         return socket;
-      };
+      });
       const server = await recordingServer();
       try {
         const ws = new Client(`ws://127.0.0.1:${server.port}/`);
@@ -252,6 +259,7 @@ describe('net and tls options pass through', () => {
 
     test(`${name}: servername: an explicit one wins (even ''), else the host, none for an IP`, async () => {
       const server = await tlsServer();
+      /** @type {Array<[string, object, string | false]>} */
       const cases = [
         [`wss://localhost:${server.port}/`, { servername: 'sni.example.test' }, 'sni.example.test'],
         [`wss://localhost:${server.port}/`, {}, 'localhost'],
@@ -279,6 +287,7 @@ describe('finishRequest', () => {
     test(`${name}: the callback gets the request and the WebSocket, may set headers late, and ends it`, async () => {
       const server = await recordingServer();
       const host = `127.0.0.1:${server.port}`;
+      /** @type {{ host: unknown, websocket: unknown }} */
       let seen;
       const ws = new Client(`ws://${host}/late`, {
         finishRequest(request, websocket) {
@@ -306,6 +315,7 @@ describe('finishRequest', () => {
 
     test(`${name}: nothing is sent until the callback ends the request`, async () => {
       const server = await recordingServer();
+      /** @type {import('node:http').ClientRequest} */
       let request;
       const ws = new Client(`ws://127.0.0.1:${server.port}/`, {
         finishRequest(req) {
@@ -498,6 +508,7 @@ describe('userinfo and auth', () => {
   for (const [name, Client] of CLIENTS) {
     test(`${name}: ws://user:pass@host and auth become Authorization: Basic (the URL wins)`, async () => {
       const server = await recordingServer();
+      /** @type {Array<[string, object, string]>} */
       const cases = [
         [`ws://us%40er:p%3Ass@127.0.0.1:${server.port}/`, {}, basic('us@er:p:ss')],
         [`ws://127.0.0.1:${server.port}/`, { auth: 'user:pass' }, basic('user:pass')],
@@ -574,7 +585,7 @@ describe('protocolVersion', () => {
         requests.push(req);
         ws.on('message', (data) => ws.send(data));
       });
-      const ws = new Client(`ws://127.0.0.1:${server.address().port}/`, { protocolVersion: 8, origin: 'https://example.test' });
+      const ws = new Client(`ws://127.0.0.1:${portOf(server)}/`, { protocolVersion: 8, origin: 'https://example.test' });
       try {
         await opened(ws);
         assert.equal(requests[0].headers['sec-websocket-version'], '8');

@@ -11,7 +11,12 @@ import { finished, pipeline, Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import * as wsLib from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
 
+/**
+ * Ours and ws's, run through the same tests: the class and function fields are deliberately loose.
+ * @type {Array<{ name: string, WebSocket: any, WebSocketServer: any, createWebSocketStream: any }>}
+ */
 const implementations = [
   { name: 'wscodec', WebSocket, WebSocketServer, createWebSocketStream },
   { name: 'ws', WebSocket: wsLib.WebSocket, WebSocketServer: wsLib.WebSocketServer, createWebSocketStream: wsLib.createWebSocketStream },
@@ -62,6 +67,7 @@ function record(duplex, log = []) {
  * A server and a client factory of one implementation; everything is torn down after
  * the test. `onConnection` gets each server-side websocket; `serverClosed` resolves with
  * the close code the first one saw.
+ * @param {(ws: any) => void} [onConnection]
  */
 async function setup(t, impl, onConnection = () => {}) {
   const wss = new impl.WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -125,7 +131,7 @@ async function rawServer(t, onUpgrade) {
   });
   server.listen(0, '127.0.0.1');
   await next(server, 'listening');
-  return { url: `ws://127.0.0.1:${server.address().port}`, closeCodes };
+  return { url: `ws://127.0.0.1:${portOf(server)}`, closeCodes };
 }
 
 /** A frame with reserved opcode 5: the client must fail the connection with 1002. */
@@ -376,6 +382,7 @@ for (const impl of implementations) {
     });
 
     test("write backpressure: write() returns false until the socket takes the data, then 'drain'", async (t) => {
+      /** @type {import('node:stream').Duplex} */
       let serverSide;
       const { connect } = await setup(t, impl, (ws) => (serverSide = stream(ws)));
       const ws = connect();

@@ -8,20 +8,23 @@ import { Duplex, pipeline, Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import WS from 'ws';
 import { broadcast, createWebSocketStream, WebSocket, WebSocketServer } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
+
+/** @typedef {Duplex & { peer: Duplex }} PairedDuplex */
 
 /** Two Duplex streams where what one writes, the other reads. */
 function streamPair() {
-  const make = () => new Duplex({
+  const make = () => /** @type {PairedDuplex} */ (new Duplex({
     read() {},
     write(chunk, _encoding, callback) {
-      this.peer.push(Buffer.from(chunk));
+      /** @type {PairedDuplex} */ (this).peer.push(Buffer.from(chunk));
       callback();
     },
     final(callback) {
-      this.peer.push(null);
+      /** @type {PairedDuplex} */ (this).peer.push(null);
       callback();
     },
-  });
+  }));
   const a = make();
   const b = make();
   a.peer = b;
@@ -65,10 +68,10 @@ test('createWebSocketStream: a Duplex of messages with backpressure both ways', 
       },
     }), () => {});
   });
-  const client = new WS(`ws://127.0.0.1:${wss.address().port}`);
+  const client = new WS(`ws://127.0.0.1:${portOf(wss)}`);
   await once(client, 'open');
   let total = 0;
-  const echoed = new Promise((resolve) => client.on('message', (d) => { total += d.length; if (total === 200 * 1000) resolve(); }));
+  const echoed = new Promise((resolve) => client.on('message', (d) => { total += /** @type {Buffer} */ (d).length; if (total === 200 * 1000) resolve(); }));
   for (let i = 0; i < 200; i++) client.send(Buffer.alloc(1000, i));
   await echoed;
   assert.equal(received.reduce((a, b) => a + b, 0), 200 * 1000);
@@ -84,7 +87,7 @@ test('createWebSocketStream on the client: reading a server stream to the end', 
     for (let i = 0; i < 10; i++) ws.send(`line ${i}\n`);
     ws.close();
   });
-  const duplex = createWebSocketStream(new WebSocket(`ws://127.0.0.1:${wss.address().port}`), { encoding: 'utf8' });
+  const duplex = createWebSocketStream(new WebSocket(`ws://127.0.0.1:${portOf(wss)}`), { encoding: 'utf8' });
   let text = '';
   for await (const chunk of Readable.from(duplex)) text += chunk;
   assert.equal(text, Array.from({ length: 10 }, (_, i) => `line ${i}\n`).join(''));
@@ -94,7 +97,7 @@ test('createWebSocketStream on the client: reading a server stream to the end', 
 test('broadcast frames once and reaches every open client, including deflate ones, except the sender', async () => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true });
   await once(wss, 'listening');
-  const url = `ws://127.0.0.1:${wss.address().port}`;
+  const url = `ws://127.0.0.1:${portOf(wss)}`;
   const clients = [];
   for (let i = 0; i < 6; i++) {
     const c = new WS(url, { perMessageDeflate: i % 2 === 0 });

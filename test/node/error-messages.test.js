@@ -8,8 +8,9 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
 
-const implementations = [['wscodec', WebSocket], ['ws', WS]];
+const implementations = /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]]);
 
 let server;
 let port;
@@ -24,7 +25,7 @@ before(async () => {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  port = server.address().port;
+  port = portOf(server);
 });
 after(() => new Promise((resolve) => server.close(resolve)));
 

@@ -9,14 +9,14 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
-import { within as withTimeout } from './client-helpers.js';
+import { portOf, within as withTimeout } from './client-helpers.js';
 
 let server;
 let url;
 before(async () => {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(server, 'listening');
-  url = `ws://127.0.0.1:${server.address().port}`;
+  url = `ws://127.0.0.1:${portOf(server)}`;
   server.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => {
       if (data.toString() === 'close me') ws.close(4000, 'asked');
@@ -29,7 +29,7 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-for (const [name, Client] of [['wscodec', WebSocket], ['ws', WS]]) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
   describe(`${name} WebSocket event attributes and listeners`, () => {
     test('onX reads back the handler, null when unset or set to a non-function', () => {
       const ws = new Client(url);

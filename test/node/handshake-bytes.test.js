@@ -12,13 +12,13 @@ import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
-import { within as withTimeout } from './client-helpers.js';
+import { portOf, within as withTimeout } from './client-helpers.js';
 import { closePayload, frame, KEY, OP } from '../helpers/wire.js';
 
-const implementations = [
+const implementations = /** @type {Array<[string, any, any]>} */ ([
   ['wscodec', WebSocket, WebSocketServer],
   ['ws', WS, WsServer],
-];
+]);
 const ACCEPT = (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${key}\r\n\r\n`;
 
 /** A raw TCP server that answers any upgrade with a 101 followed, in the same write, by `after`. */
@@ -50,7 +50,7 @@ for (const [name, Client] of implementations) {
     ]);
     const server = await rawServer(after);
     const events = [];
-    const ws = new Client(`ws://127.0.0.1:${server.address().port}`, { perMessageDeflate: false });
+    const ws = new Client(`ws://127.0.0.1:${portOf(server)}`, { perMessageDeflate: false });
     ws.on('upgrade', () => events.push('upgrade'));
     ws.on('open', () => events.push('open'));
     const done = new Promise((resolve) => {
@@ -69,7 +69,7 @@ for (const [name, Client] of implementations) {
     const after = Buffer.concat([frame({ opcode: OP.TEXT, payload: 'bye soon' }), frame({ opcode: OP.CLOSE, payload: closePayload(1000, 'done') })]);
     const server = await rawServer(after);
     const events = [];
-    const ws = new Client(`ws://127.0.0.1:${server.address().port}`, { perMessageDeflate: false });
+    const ws = new Client(`ws://127.0.0.1:${portOf(server)}`, { perMessageDeflate: false });
     let sendError = 'not called';
     ws.on('open', () => {
       events.push(`open:${ws.readyState}`);

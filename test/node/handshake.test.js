@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WS from 'ws';
 import { WebSocketServer } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
 
 let server;
 let port;
@@ -14,7 +15,7 @@ let port;
 before(async () => {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true, handshakeTimeout: 1000 });
   await once(server, 'listening');
-  port = server.address().port;
+  port = portOf(server);
   server.on('connection', (ws) => ws.on('message', (d, b) => ws.send(d, { binary: b })));
 });
 
@@ -78,6 +79,7 @@ test('a valid request with odd casing and token lists is accepted', async () => 
   assert.match(response, /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
 });
 
+/** @type {Array<[string, string, number]>} */
 const refusals = [
   ['a POST', request({}, { method: 'POST' }), 405],
   ['HTTP/1.0', request({}, { version: '1.0' }), 400],
@@ -156,7 +158,7 @@ test('a verifyClient refusal carries its code, message and headers', async () =>
   await once(strict, 'listening');
   const raw = request({ Origin: 'https://evil.example', Host: 'x' });
   const response = await new Promise((resolve) => {
-    const socket = connect(strict.address().port, '127.0.0.1');
+    const socket = connect(portOf(strict), '127.0.0.1');
     const chunks = [];
     socket.on('data', (c) => chunks.push(c));
     socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
@@ -165,7 +167,7 @@ test('a verifyClient refusal carries its code, message and headers', async () =>
   assert.equal(statusOf(response), 403);
   assert.match(response, /X-Why: origin/);
   assert.match(response, /Origin not allowed$/);
-  const ok = new WS(`ws://127.0.0.1:${strict.address().port}`, { origin: 'https://ok.example' });
+  const ok = new WS(`ws://127.0.0.1:${portOf(strict)}`, { origin: 'https://ok.example' });
   await once(ok, 'open');
   ok.close();
   await once(ok, 'close');

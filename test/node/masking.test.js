@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
-import { within } from './client-helpers.js';
+import { portOf, within } from './client-helpers.js';
 
 /** A raw server that completes the handshake and collects the bytes that follow. */
 async function wireServer() {
@@ -42,10 +42,10 @@ async function wireServer() {
     notify = () => bytes().length >= length && resolve(bytes());
     notify();
   }), `${length} bytes`);
-  return { port: server.address().port, waitFor, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { port: portOf(server), waitFor, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-for (const [name, Client] of [['wscodec', WebSocket], ['ws', WS]]) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
   test(`${name}: generateMask fills each frame's mask key`, async () => {
     const server = await wireServer();
     const keys = [];

@@ -10,6 +10,8 @@ import DefaultExport from '../../dist/index.js';
 
 const require = createRequire(import.meta.url);
 const ws = require('ws');
+// The class with every other named export hung on it (scripts/cjs-entries.js).
+/** @type {typeof esm.WebSocket & Omit<typeof esm, 'default'>} */
 const ours = require('../../dist/index.cjs');
 
 test("require() gives the WebSocket class, as require('ws') does", () => {

@@ -12,7 +12,7 @@ import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
 import { within as withTimeout } from './client-helpers.js';
 
-for (const [name, Client, Server] of [['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]]) {
+for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]])) {
   for (const deflate of [false, true]) {
     describe(`${name}: send data types, deflate ${deflate ? 'on' : 'off'}`, () => {
       let server;

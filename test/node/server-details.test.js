@@ -9,9 +9,9 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { WebSocketServer as WsServer } from 'ws';
 import { WebSocketServer } from '../../dist/index.js';
-import { within as withTimeout } from './client-helpers.js';
+import { portOf, within as withTimeout } from './client-helpers.js';
 
-for (const [name, Server] of [['wscodec', WebSocketServer], ['ws', WsServer]]) {
+for (const [name, Server] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocketServer], ['ws', WsServer]])) {
   test(`${name}: close(cb) on a closed server calls back with 'The server is not running'`, async () => {
     const wss = new Server({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');
@@ -38,7 +38,7 @@ for (const [name, Server] of [['wscodec', WebSocketServer], ['ws', WsServer]]) {
     });
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
-    const socket = connect(http.address().port, '127.0.0.1');
+    const socket = connect(portOf(http), '127.0.0.1');
     socket.on('error', () => {});
     socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     await withTimeout(once(socket, 'data'), '101');

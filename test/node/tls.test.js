@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
 
 let https;
 let wss;
@@ -37,7 +38,7 @@ before(async () => {
   });
   https.listen(0, '127.0.0.1');
   await once(https, 'listening');
-  port = https.address().port;
+  port = portOf(https);
 });
 
 after(async () => {
@@ -46,7 +47,7 @@ after(async () => {
   await new Promise((resolve) => https.close(resolve));
 });
 
-for (const [name, Client] of [['our client', WebSocket], ['ws client', WS]]) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]])) {
   test(`${name} over wss:// with the server's certificate as CA`, async () => {
     const ws = new Client(`wss://localhost:${port}/`, { ca: cert });
     const messages = [];

@@ -17,9 +17,12 @@ import { describe, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
 import { BodyDecoder, bodyFraming } from '../../dist/protocol/http-body.js';
-import { failed, within } from './client-helpers.js';
+import { failed, portOf, within } from './client-helpers.js';
 
-const CLIENTS = [['our client', WebSocket], ['ws client', WS]];
+/** @typedef {import('../../dist/protocol/http.js').HttpParseError} HttpParseError */
+
+/** Our client and ws's, run through the same code: the class column is deliberately loose. */
+const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
 const CLOSED_EARLY = 'WebSocket was closed before the connection was established';
 const HEAD_401 = 'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n';
 
@@ -42,7 +45,7 @@ async function rawServer(respond) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    url: `ws://127.0.0.1:${server.address().port}/`,
+    url: `ws://127.0.0.1:${portOf(server)}/`,
     closed: () => within(Promise.all(gone), 'the connection to close at the server'),
     async close() {
       for (const socket of sockets) socket.destroy();
@@ -428,7 +431,7 @@ describe('a WebSocketServer that is closing answers 503', () => {
       http.listen(0, '127.0.0.1');
       await once(http, 'listening');
       try {
-        const ws = new Client(`ws://127.0.0.1:${http.address().port}/`);
+        const ws = new Client(`ws://127.0.0.1:${portOf(http)}/`);
         const events = watch(ws);
         const { res } = await unexpected(ws);
         assert.equal(res.statusCode, 503);
@@ -456,6 +459,7 @@ describe('BodyDecoder', () => {
     }
     return { body: out.join(''), done: decoder.done, trailers: decoder.rawTrailers };
   };
+  /** @type {import('../../dist/protocol/http-body.js').BodyFraming} */
   const chunked = { kind: 'chunked' };
 
   test('chunked: the same body and trailers however the bytes are split', () => {
@@ -471,7 +475,7 @@ describe('BodyDecoder', () => {
     const fault = (wire, code, message, before = '') => {
       const out = [];
       const decoder = new BodyDecoder(chunked);
-      assert.throws(() => decoder.push(Buffer.from(wire, 'latin1'), (data) => out.push(Buffer.from(data).toString())), (err) => {
+      assert.throws(() => decoder.push(Buffer.from(wire, 'latin1'), (data) => out.push(Buffer.from(data).toString())), (/** @type {HttpParseError} */ err) => {
         assert.deepEqual([err.code, err.message], [code, `Parse Error: ${message}`]);
         return true;
       });
@@ -500,6 +504,7 @@ describe('BodyDecoder', () => {
 
   test('framing from the head, with the faults llhttp finds there', () => {
     const head = (statusCode, rawHeaders) => {
+      /** @type {Record<string, string>} */
       const headers = {};
       for (let i = 0; i < rawHeaders.length; i += 2) {
         const key = rawHeaders[i].toLowerCase();
@@ -515,7 +520,7 @@ describe('BodyDecoder', () => {
     assert.deepEqual(bodyFraming(head(401, ['Transfer-Encoding', 'gzip, Chunked'])), { kind: 'chunked' });
     assert.deepEqual(bodyFraming(head(401, ['Transfer-Encoding', 'chunked, gzip'])), { kind: 'close' });
     const fault = (rawHeaders, code, message) =>
-      assert.throws(() => bodyFraming(head(401, rawHeaders)), (err) => err.code === code && err.message === `Parse Error: ${message}`);
+      assert.throws(() => bodyFraming(head(401, rawHeaders)), (/** @type {HttpParseError} */ err) => err.code === code && err.message === `Parse Error: ${message}`);
     fault(['Content-Length', '3', 'Content-Length', '3'], 'HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length');
     fault(['Content-Length', '3x'], 'HPE_INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length');
     fault(['Content-Length', ''], 'HPE_INVALID_CONTENT_LENGTH', 'Empty Content-Length');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
 
-for (const [name, Class] of [['wscodec', WebSocket], ['ws', WS]]) {
+for (const [name, Class] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
   test(`${name}: readyState constants are enumerable, read-only, fixed, on the class and the prototype`, () => {
     ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((constant, value) => {
       for (const target of [Class, Class.prototype]) {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { portOf } from './client-helpers.js';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
@@ -20,7 +21,7 @@ async function startServer(kind, options, onConnection) {
 }
 
 function connect(kind, url, options) {
-  const Client = kind === 'ours' ? WebSocket : WS;
+  const Client = /** @type {any} */ (kind === 'ours' ? WebSocket : WS); // ours or ws's, same calls
   const ws = new Client(url, { maxPayload: 64 * 1024 * 1024, ...options });
   return ws;
 }
@@ -58,7 +59,7 @@ for (const { server: serverKind, client: clientKind } of pairs) {
           serverSide.push(ws);
           if (req.url === '/echo') echo(ws);
         });
-        url = `ws://127.0.0.1:${server.address().port}`;
+        url = `ws://127.0.0.1:${portOf(server)}`;
       });
       after(async () => {
         for (const ws of server.clients) ws.terminate();
@@ -212,7 +213,7 @@ for (const { server: serverKind, client: clientKind } of pairs) {
 describe('ws-only API details', () => {
   test('binaryType arraybuffer and fragments, and WHATWG event handlers', async () => {
     const server = await startServer('ours', {}, echo);
-    const url = `ws://127.0.0.1:${server.address().port}`;
+    const url = `ws://127.0.0.1:${portOf(server)}`;
     const ws = new WebSocket(url);
     const events = [];
     ws.onopen = () => {
@@ -234,7 +235,7 @@ describe('ws-only API details', () => {
 
   test('handleProtocols picks the subprotocol; ws sees it', async () => {
     const server = await startServer('ours', { handleProtocols: (set) => (set.has('b') ? 'b' : false) }, () => {});
-    const url = `ws://127.0.0.1:${server.address().port}`;
+    const url = `ws://127.0.0.1:${portOf(server)}`;
     const ws = new WS(url, ['a', 'b']);
     await once(ws, 'open');
     assert.equal(ws.protocol, 'b');
@@ -246,17 +247,17 @@ describe('ws-only API details', () => {
 
   test('our client rejects a subprotocol it did not offer, and an unexpected status', async () => {
     const server = await startServer('ws', { handleProtocols: () => 'zzz' }, () => {});
-    const url = `ws://127.0.0.1:${server.address().port}`;
+    const url = `ws://127.0.0.1:${portOf(server)}`;
     const ws = new WebSocket(url, ['a']);
     const [err] = await once(ws, 'error');
     assert.match(err.message, /invalid subprotocol/);
     await new Promise((resolve) => server.close(resolve));
 
     const refusing = await startServer('ours', { verifyClient: () => false }, () => {});
-    const ws2 = new WebSocket(`ws://127.0.0.1:${refusing.address().port}`);
+    const ws2 = new WebSocket(`ws://127.0.0.1:${portOf(refusing)}`);
     const [err2] = await once(ws2, 'error');
     assert.match(err2.message, /Unexpected server response: 401/);
-    const ws3 = new WebSocket(`ws://127.0.0.1:${refusing.address().port}`);
+    const ws3 = new WebSocket(`ws://127.0.0.1:${portOf(refusing)}`);
     const [, res] = await once(ws3, 'unexpected-response');
     assert.equal(res.statusCode, 401);
     await new Promise((resolve) => refusing.close(resolve));
@@ -273,7 +274,7 @@ describe('ws-only API details', () => {
     wss.on('connection', echo);
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
-    const port = http.address().port;
+    const port = portOf(http);
     const bad = new WS(`ws://127.0.0.1:${port}/nope`);
     await once(bad, 'error');
     const ws = new WS(`ws://127.0.0.1:${port}/ws`);

@@ -20,6 +20,11 @@ const hex = (s) => Buffer.from(s.replace(/0x|\s/g, ''), 'hex');
 const params = (o = {}) => ({
   serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, ...o,
 });
+/**
+ * @param {'server' | 'client'} role
+ * @param {object} [p] negotiated parameters over the defaults
+ * @param {{ maxPayload?: number } & import('../../dist/protocol/deflate.js').PerMessageDeflateOptions} [options]
+ */
 const make = (role, p = {}, { maxPayload = 0, ...options } = {}) =>
   createZlibCompressor({ params: params(p), role, maxPayload, options });
 const call = (fn) => new Promise((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
@@ -146,6 +151,7 @@ function deflateStats(buf) {
   return { maxDistance, length };
 }
 
+/** @type {Array<[string, Buffer]>} */
 const MESSAGES = [
   ['text', text(5000)],
   ['text again', text(5000)],
@@ -178,7 +184,7 @@ after(() => { zlibProto._transform = originalTransform; });
 
 describe('round trips', () => {
   for (const takeover of [true, false]) {
-    for (const [from, to] of [['server', 'client'], ['client', 'server']]) {
+    for (const [from, to] of /** @type {Array<['server' | 'client', 'server' | 'client']>} */ ([['server', 'client'], ['client', 'server']])) {
       it(`${from} → ${to}, ${takeover ? 'with' : 'without'} context takeover`, async () => {
         const p = { serverNoContextTakeover: !takeover, clientNoContextTakeover: !takeover };
         const sender = make(from, p), receiver = make(to, p);
@@ -320,7 +326,7 @@ describe('interop', () => {
       const chunks = [];
       deflate.on('data', (d) => chunks.push(d));
       deflate.write(m);
-      await new Promise((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, resolve));
+      await /** @type {Promise<void>} */ (new Promise((resolve) => deflate.flush(zlib.constants.Z_SYNC_FLUSH, resolve)));
       deflate.removeAllListeners('data');
       const wire = Buffer.concat(chunks);
       assert.deepEqual(wire.subarray(-4), TAIL);
@@ -344,7 +350,7 @@ describe('errors', () => {
   it('corrupt data fails with 1007, and the next message starts afresh', async () => {
     const c = make('client');
     for (const bad of [hex('ff ff ff ff'), hex('00 05 00 00 00 48 65 6c 6c 6f'), random(1000, 3), hex('07')]) {
-      await assert.rejects(decompress(c, bad), (err) =>
+      await assert.rejects(decompress(c, bad), (/** @type {Error} */ err) =>
         isProtocolError(1007, 'WS_ERR_INVALID_COMPRESSED_DATA')(err) && err.cause instanceof Error);
       assert.equal(Buffer.from(await decompress(c, hex('f2 48 cd c9 c9 07 00'))).toString(), 'Hello');
     }

@@ -24,7 +24,7 @@ export function within(promise, ms, what = 'operation') {
 export async function startServer(t, options = {}) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
   await once(wss, 'listening');
-  const { port } = wss.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
   const clients = [];
   t.after(async () => {
     for (const c of clients) c.client.terminate();
