@@ -14,4 +14,13 @@ for (const name of Object.keys(exported)) {
 module.exports = WebSocket;
 `;
 writeFileSync(new URL('../dist/index.cjs', import.meta.url), index);
+
+// Its types for TypeScript's CommonJS users (`import WebSocket = require('wscodec')`, .cts):
+// the class, with the named exports as its statics, and the instance type under the same name.
+const indexTypes = `import * as exported from './index.js';
+declare const WebSocket: typeof exported.WebSocket & Omit<typeof exported, 'default' | 'WebSocket'>;
+type WebSocket = exported.WebSocket;
+export = WebSocket;
+`;
+writeFileSync(new URL('../dist/index.d.cts', import.meta.url), indexTypes);
 writeFileSync(new URL('../dist/codec-node.cjs', import.meta.url), `'use strict';\nmodule.exports = require('./codec-node.js');\n`);
