@@ -7,9 +7,8 @@
 
 import { strict as assert } from 'node:assert';
 import { Buffer } from 'node:buffer';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, createServer as createNetServer } from 'node:net';
@@ -21,6 +20,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { selfSignedCert } from '../helpers/tls-cert.js';
 import { failed, opened, portOf, recordingServer, shut, upgradeResponder, within } from './client-helpers.js';
 
 /** Our client and ws's, run through the same code: the class column is deliberately loose. */
@@ -29,17 +29,7 @@ const basic = (userinfo) => `Basic ${Buffer.from(userinfo).toString('base64')}`;
 
 let tlsFiles;
 before(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'wscodec-client-options-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    tlsFiles = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  tlsFiles = selfSignedCert();
 });
 
 /** Our WebSocketServer on an https server; records each request and the SNI name it came with. */

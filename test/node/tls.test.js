@@ -2,15 +2,12 @@
 // client against it, with a throwaway self-signed certificate made by openssl.
 
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WS from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { selfSignedCert } from '../helpers/tls-cert.js';
 import { portOf } from './client-helpers.js';
 
 let https;
@@ -19,18 +16,9 @@ let port;
 let cert;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wscodec-tls-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'cert.pem'));
-    https = createServer({ key: readFileSync(join(dir, 'key.pem')), cert });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const files = selfSignedCert();
+  cert = files.cert;
+  https = createServer({ key: files.key, cert });
   wss = new WebSocketServer({ server: https, perMessageDeflate: true });
   wss.on('connection', (ws, req) => {
     ws.send(`secure=${req.socket.encrypted === true}`);
