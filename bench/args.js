@@ -41,17 +41,21 @@ export function readFlags(argv, options, help) {
 export const numberOrNull = (value) => (value === undefined ? null : Number(value));
 
 export function parseArgs(argv) {
-  const v = readFlags(argv, {
-    quick: { type: 'boolean', default: false },
-    smoke: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    sizes: { type: 'string' },
-    filter: { type: 'string' },
-    rounds: { type: 'string' },
-    'max-time': { type: 'string' },
-    out: { type: 'string' },
-    codec: { type: 'string', default: 'wscodec/codec' },
-  }, HELP);
+  const v = readFlags(
+    argv,
+    {
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      sizes: { type: 'string' },
+      filter: { type: 'string' },
+      rounds: { type: 'string' },
+      'max-time': { type: 'string' },
+      out: { type: 'string' },
+      codec: { type: 'string', default: 'wscodec/codec' },
+    },
+    HELP,
+  );
   if (v.only && !['decode', 'mask'].includes(v.only)) {
     throw new Error(`--only must be decode or mask, not ${v.only}`);
   }

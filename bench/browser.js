@@ -19,8 +19,15 @@ import { median } from './stats.js';
 import { startStaticServer } from '../test/web/static-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SIZES = [16, 125, 1024, 64 * 1024];
 /** The one size sent as text (UTF-8 validated), as in bench/frames.js; the others are binary. */
 const TEXT_SIZE = 125;
@@ -36,13 +43,17 @@ const HELP = `usage: node bench/browser.js [options]
   --help`;
 
 function parseArgs(argv) {
-  const v = readFlags(argv, {
-    smoke: { type: 'boolean', default: false },
-    reps: { type: 'string' },
-    time: { type: 'string' },
-    sizes: { type: 'string' },
-    out: { type: 'string' },
-  }, HELP);
+  const v = readFlags(
+    argv,
+    {
+      smoke: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      time: { type: 'string' },
+      sizes: { type: 'string' },
+      out: { type: 'string' },
+    },
+    HELP,
+  );
   return {
     smoke: v.smoke,
     reps: numberOrNull(v.reps),
@@ -79,7 +90,10 @@ async function benchInPage({ size, text, backends, reps, timeMs, cycleBytes, rea
   // Deterministic masked frames back to back, ending on a frame boundary.
   let seed = 0x9e3779b9 ^ size;
   const rnd = () => {
-    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    seed >>>= 0;
     return seed;
   };
   const headerLength = (size <= 125 ? 2 : size <= 0xffff ? 4 : 10) + 4;
@@ -92,9 +106,19 @@ async function benchInPage({ size, text, backends, reps, timeMs, cycleBytes, rea
     stream[o] = 0x80 | (text ? 1 : 2);
     let h = o + 1;
     if (size <= 125) stream[h++] = 0x80 | size;
-    else if (size <= 0xffff) { stream[h++] = 0x80 | 126; stream[h++] = size >>> 8; stream[h++] = size & 0xff; }
-    else { stream[h++] = 0x80 | 127; h += 4; stream[h++] = size >>> 24; stream[h++] = (size >>> 16) & 0xff; stream[h++] = (size >>> 8) & 0xff; stream[h++] = size & 0xff; }
-    const key = [rnd() & 0xff | 1, rnd() & 0xff, rnd() & 0xff, rnd() & 0xff];
+    else if (size <= 0xffff) {
+      stream[h++] = 0x80 | 126;
+      stream[h++] = size >>> 8;
+      stream[h++] = size & 0xff;
+    } else {
+      stream[h++] = 0x80 | 127;
+      h += 4;
+      stream[h++] = size >>> 24;
+      stream[h++] = (size >>> 16) & 0xff;
+      stream[h++] = (size >>> 8) & 0xff;
+      stream[h++] = size & 0xff;
+    }
+    const key = [(rnd() & 0xff) | 1, rnd() & 0xff, rnd() & 0xff, rnd() & 0xff];
     for (let i = 0; i < 4; i++) stream[h++] = key[i];
     for (let i = 0; i < size; i++) stream[h + i] = payload[i] ^ key[i & 3];
   }
@@ -103,10 +127,18 @@ async function benchInPage({ size, text, backends, reps, timeMs, cycleBytes, rea
   const reads = pristine.map((r) => r.slice());
 
   function decoderFor(name, counter) {
-    return new codec.FrameDecoder({ role: 'server', backend: codec.getBackend(name) }, {
-      onMessage(data) { counter.messages++; counter.bytes += data.length; },
-      onError(err) { counter.errors.push(`${err.code}: ${err.message}`); },
-    });
+    return new codec.FrameDecoder(
+      { role: 'server', backend: codec.getBackend(name) },
+      {
+        onMessage(data) {
+          counter.messages++;
+          counter.bytes += data.length;
+        },
+        onError(err) {
+          counter.errors.push(`${err.code}: ${err.message}`);
+        },
+      },
+    );
   }
   function cycle(dec) {
     for (let r = 0; r < reads.length; r++) {
@@ -119,7 +151,8 @@ async function benchInPage({ size, text, backends, reps, timeMs, cycleBytes, rea
   for (const name of backends) {
     const c = { messages: 0, bytes: 0, errors: [] };
     const dec = decoderFor(name, c);
-    cycle(dec); cycle(dec);
+    cycle(dec);
+    cycle(dec);
     if (c.errors.length || c.messages !== 2 * frames || c.bytes !== 2 * frames * size) {
       throw new Error(`${name} at ${size} B: ${c.messages}/${2 * frames} messages, ${c.bytes} bytes, errors ${c.errors.join('; ')}`);
     }
@@ -135,13 +168,14 @@ async function benchInPage({ size, text, backends, reps, timeMs, cycleBytes, rea
       c.messages = 0;
       let cycles = 0;
       const t0 = performance.now();
-      let elapsed = 0;
+      let elapsed;
       do {
         cycle(dec);
         cycles++;
         elapsed = performance.now() - t0;
       } while (elapsed < timeMs);
-      if (c.errors.length || c.messages !== cycles * frames) throw new Error(`${name} at ${size} B failed while timed: ${c.errors.join('; ')}`);
+      if (c.errors.length || c.messages !== cycles * frames)
+        throw new Error(`${name} at ${size} B failed while timed: ${c.errors.join('; ')}`);
       results[name].push({ seconds: elapsed / 1000, wireBytes: cycles * stream.length, messages: c.messages });
       // Let the page breathe (GC, timers) between runs.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,7 +196,7 @@ export function summarize(c) {
       msgps: median(runs.map((r) => r.messages / r.seconds)),
     };
   }
-  const ratios = c.results.wasm.map((r, i) => (r.wireBytes / r.seconds) / (c.results.js[i].wireBytes / c.results.js[i].seconds));
+  const ratios = c.results.wasm.map((r, i) => r.wireBytes / r.seconds / (c.results.js[i].wireBytes / c.results.js[i].seconds));
   return { ...perBackend, ratio: perBackend.wasm.mbps / perBackend.js.mbps, low: Math.min(...ratios), high: Math.max(...ratios) };
 }
 
@@ -172,8 +206,12 @@ function report({ env, opts, cases }) {
     const s = summarize(c);
     return [
       `${sizeLabel(c.size)} ${c.text ? 'text' : 'binary'}`,
-      fmtMB(s.wasm.mbps), fmtSI(s.wasm.msgps), fmtMB(s.js.mbps), fmtSI(s.js.msgps),
-      fmtRatio(s.ratio), c.results.wasm.length > 1 ? `${fmtRatio(s.low)}–${fmtRatio(s.high)}` : '—',
+      fmtMB(s.wasm.mbps),
+      fmtSI(s.wasm.msgps),
+      fmtMB(s.js.mbps),
+      fmtSI(s.js.msgps),
+      fmtRatio(s.ratio),
+      c.results.wasm.length > 1 ? `${fmtRatio(s.low)}–${fmtRatio(s.high)}` : '—',
     ];
   });
   return [
@@ -250,8 +288,13 @@ async function main() {
       const text = size === TEXT_SIZE;
       const started = Date.now();
       const r = await page.evaluate(benchInPage, {
-        size, text, backends: BACKENDS, reps: settings.reps, timeMs: settings.time,
-        cycleBytes: settings.cycleBytes, readSize: settings.readSize,
+        size,
+        text,
+        backends: BACKENDS,
+        reps: settings.reps,
+        timeMs: settings.time,
+        cycleBytes: settings.cycleBytes,
+        readSize: settings.readSize,
       });
       cases.push({ size, text, ...r });
       log(`${sizeLabel(size)}: ${r.frames} frames per cycle in ${r.reads} reads, ${Date.now() - started} ms`);
@@ -269,7 +312,12 @@ async function main() {
   return 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`${err && err.stack || err}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`${(err && err.stack) || err}\n`);
+    process.exitCode = 1;
+  },
+);

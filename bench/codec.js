@@ -16,7 +16,12 @@ const BUILT_ENTRY = path.join(ROOT, 'dist', 'codec-node.js');
 export async function loadCodec(spec = 'wscodec/codec') {
   const isDefault = spec === 'wscodec/codec';
   if (isDefault && !existsSync(BUILT_ENTRY)) {
-    return { status: 'not-built', spec, backends: [], error: new Error(`${path.relative(ROOT, BUILT_ENTRY)} does not exist (run npm run build)`) };
+    return {
+      status: 'not-built',
+      spec,
+      backends: [],
+      error: new Error(`${path.relative(ROOT, BUILT_ENTRY)} does not exist (run npm run build)`),
+    };
   }
   const target = isDefault || !/^[./]/.test(spec) ? spec : pathToFileURL(path.resolve(spec)).href;
   try {

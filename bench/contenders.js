@@ -93,11 +93,7 @@ function codecContender(codec, backendName, zeroCopy) {
  * @param {string[]} backends  codec.availableBackends()
  */
 export function decodeContenders(ws, codec, backends) {
-  const list = [
-    wsContender(WS_BU, ws.withBufferutil.Receiver, 'wsBu'),
-    wsContender(WS_JS, ws.pureJs.Receiver, 'wsJs'),
-    driverContender(),
-  ];
+  const list = [wsContender(WS_BU, ws.withBufferutil.Receiver, 'wsBu'), wsContender(WS_JS, ws.pureJs.Receiver, 'wsJs'), driverContender()];
   if (codec) {
     for (const name of backends) list.push(codecContender(codec, name, false));
     // Zero-copy delivery is measured on wasm, where it saves the per-message copy out of

@@ -13,7 +13,8 @@ function sameBytes(data, expected) {
 
 function describe(data) {
   if (typeof data === 'string') return `string(${data.length}) ${JSON.stringify(data.slice(0, 40))}`;
-  if (data instanceof Uint8Array) return `${data.constructor.name}(${data.length}) ${Buffer.from(data.buffer, data.byteOffset, Math.min(16, data.length)).toString('hex')}`;
+  if (data instanceof Uint8Array)
+    return `${data.constructor.name}(${data.length}) ${Buffer.from(data.buffer, data.byteOffset, Math.min(16, data.length)).toString('hex')}`;
   return String(data);
 }
 
@@ -29,9 +30,7 @@ export function verifyContender(contender, decodeCase) {
   const push = contender.make({
     onMessage(data, binary) {
       const j = result.delivered++ % frames;
-      const ok =
-        binary === isBinary &&
-        (typeof data === 'string' ? !isBinary && data === texts[j] : sameBytes(data, payloads[j]));
+      const ok = binary === isBinary && (typeof data === 'string' ? !isBinary && data === texts[j] : sameBytes(data, payloads[j]));
       if (!ok) {
         result.mismatches++;
         result.firstMismatch ??= `message #${result.delivered - 1}: got isBinary=${binary} ${describe(data)}, want isBinary=${isBinary} ${describe(isBinary ? payloads[j] : texts[j])}`;
@@ -82,7 +81,13 @@ function timeContender(contender, decodeCase, settings) {
   const { op, pushes } = isolated(opFactory)(push, copyReads(decodeCase), decodeCase.reads, decodeCase.readsPerOp, decodeCase.restore);
   const stats = measure(`${decodeCase.label} ${contender.name}`, op, settings);
   const expected = expectedMessages(decodeCase, pushes());
-  stats.check = { pushes: pushes(), expected, delivered: messages, errors: errors.slice(0, 3), ok: expected === messages && errors.length === 0 };
+  stats.check = {
+    pushes: pushes(),
+    expected,
+    delivered: messages,
+    errors: errors.slice(0, 3),
+    ok: expected === messages && errors.length === 0,
+  };
   return stats;
 }
 

@@ -137,7 +137,9 @@ export function runMaskSuite({ sizes, contenders, settings, log, title = 'mask' 
       for (const c of contenders) {
         const t = timeOne(c, op, size, inputs, settings);
         entry.results.push({ name: c.name, ...t });
-        log(`  ${title} ${op.padEnd(6)} ${String(size).padStart(7)} B  ${c.name.padEnd(34)} ${t.nsPerCall.toFixed(1).padStart(9)} ns/call ${t.gbps.toFixed(2).padStart(7)} GB/s ±${t.rme.toFixed(1)}%`);
+        log(
+          `  ${title} ${op.padEnd(6)} ${String(size).padStart(7)} B  ${c.name.padEnd(34)} ${t.nsPerCall.toFixed(1).padStart(9)} ns/call ${t.gbps.toFixed(2).padStart(7)} GB/s ±${t.rme.toFixed(1)}%`,
+        );
       }
       const base = entry.results.find((r) => r.name === BUFFERUTIL);
       for (const r of entry.results) r.vsBufferutil = r.callsPerSec / base.callsPerSec;
@@ -169,7 +171,11 @@ function winsFrom(rows, op, name, refs) {
 export function crossoverPoints(rows) {
   const points = [];
   for (const op of ['unmask', 'mask']) {
-    const names = rows.find((r) => r.op === op)?.results.map((r) => r.name).filter((n) => n !== PURE_JS) ?? [];
+    const names =
+      rows
+        .find((r) => r.op === op)
+        ?.results.map((r) => r.name)
+        .filter((n) => n !== PURE_JS) ?? [];
     for (const name of names) points.push({ op, name, beatsJsFrom: winsFrom(rows, op, name, [PURE_JS]) });
   }
   return points;

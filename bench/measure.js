@@ -15,7 +15,6 @@ const gc = globalThis.gc ?? vm.runInNewContext('gc');
  * without this the loop that calls contender B would already be polymorphic because of A.
  */
 export function isolated(factory) {
-  // eslint-disable-next-line no-new-func
   return new Function(`return (${factory.toString()});`)();
 }
 

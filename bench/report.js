@@ -67,7 +67,9 @@ export function decodeTables(cases, evaluated) {
       c.readsPerOp === 1
         ? `one op = one ${sizeLabel(READ_SIZE)} read ≈ ${en(c.msgsPerOp, c.msgsPerOp % 1 ? 1 : 0)} messages`
         : `one op = one message = ${c.readsPerOp} reads of ~${sizeLabel(READ_SIZE)}`;
-    out.push(`### ${c.label} ${what}\n\n${op}; cycle of ${c.frames.toLocaleString('en-US')} frame${c.frames === 1 ? '' : 's'} in ${c.readsPerCycle} reads${c.restore ? '; reads restored before every push (†)' : ''}\n`);
+    out.push(
+      `### ${c.label} ${what}\n\n${op}; cycle of ${c.frames.toLocaleString('en-US')} frame${c.frames === 1 ? '' : 's'} in ${c.readsPerCycle} reads${c.restore ? '; reads restored before every push (†)' : ''}\n`,
+    );
     const rows = c.results.map((r) => [
       r.name,
       fmtHz(r.hz),
@@ -79,7 +81,17 @@ export function decodeTables(cases, evaluated) {
       targetCell(evaluated, r.name, c.size),
       checkCell(r),
     ]);
-    out.push(table(['contender', 'ops/s', 'msgs/s', 'GB/s', '± rme', 'vs ws+bufferutil', 'vs ws (pure JS)', 'target', 'output'], rows, ['', 'r', 'r', 'r', 'r', 'r', 'r']));
+    out.push(
+      table(['contender', 'ops/s', 'msgs/s', 'GB/s', '± rme', 'vs ws+bufferutil', 'vs ws (pure JS)', 'target', 'output'], rows, [
+        '',
+        'r',
+        'r',
+        'r',
+        'r',
+        'r',
+        'r',
+      ]),
+    );
     out.push('');
   }
   return out.join('\n');
@@ -88,7 +100,11 @@ export function decodeTables(cases, evaluated) {
 export function targetsTable(evaluated) {
   return table(
     ['target', 'measured (median)', 'met'],
-    evaluated.map((t) => [t.text, fmtRatio(t.ratio), t.met == null ? 'not measured' : t.met ? '✔' : t.outputOk === false ? '✘ (wrong output)' : '✘']),
+    evaluated.map((t) => [
+      t.text,
+      fmtRatio(t.ratio),
+      t.met == null ? 'not measured' : t.met ? '✔' : t.outputOk === false ? '✘ (wrong output)' : '✘',
+    ]),
     ['', 'r', ''],
   );
 }
@@ -183,8 +199,13 @@ export function crossoverTables(rows, mainRows = [], backends = []) {
   const suggested = suggestedThresholds(rows, mainRows, backends);
   if (suggested.length) {
     out.push('Suggested "stay in JS below N bytes": the size from which a direct backend call beats the best JS kernel');
-    out.push('(the byte loop or wscodec\'s js backend, whichever is faster there) at that size and every larger size measured:\n');
-    out.push(table(['op', 'backend', 'stay in JS below'], suggested.map((p) => [p.op, p.backend, p.from == null ? 'always (never wins)' : sizeLabel(p.from)])));
+    out.push("(the byte loop or wscodec's js backend, whichever is faster there) at that size and every larger size measured:\n");
+    out.push(
+      table(
+        ['op', 'backend', 'stay in JS below'],
+        suggested.map((p) => [p.op, p.backend, p.from == null ? 'always (never wins)' : sizeLabel(p.from)]),
+      ),
+    );
     out.push('');
   }
   return out.join('\n');
@@ -209,7 +230,9 @@ export function maskMarkdown({ env, rows, crossover, failures, backends = [] }) 
     '',
     environmentMarkdown(env),
     '',
-    failures.length ? `**Correctness failures (these contenders' numbers are meaningless):**\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : 'All contenders produced correct output (checked before timing).\n',
+    failures.length
+      ? `**Correctness failures (these contenders' numbers are meaningless):**\n\n${failures.map((f) => `- ${f}`).join('\n')}\n`
+      : 'All contenders produced correct output (checked before timing).\n',
     '## Throughput',
     '',
     maskTables(rows),

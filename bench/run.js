@@ -85,7 +85,9 @@ async function main() {
     for (const f of failures) log(`  ✘ ${f}`);
     if (failures.length) problems.push(`${failures.length} mask/unmask correctness failures`);
     const sizes = opts.sizes ?? MASK_SIZES;
-    log(`\nmask/unmask: ${contenders.length} contenders × ${sizes.length} sizes × 2 ops, then crossover at ${CROSSOVER_SIZES.join(', ')} B`);
+    log(
+      `\nmask/unmask: ${contenders.length} contenders × ${sizes.length} sizes × 2 ops, then crossover at ${CROSSOVER_SIZES.join(', ')} B`,
+    );
     const rows = runMaskSuite({ sizes, contenders, settings: preset.mask, log });
     const crossover = runMaskSuite({ sizes: CROSSOVER_SIZES, contenders: crossContenders, settings: preset.mask, log, title: 'crossover' });
     const md = maskMarkdown({ env, rows, crossover, failures, backends: codecLoad.backends });
@@ -104,7 +106,9 @@ async function main() {
 
   console.log(stdout.join('\n'));
   if (codecLoad.status === 'error') console.log(describeCodecProblem(codecLoad));
-  log(`\nwrote ${path.relative(process.cwd(), outDir) || '.'}/{${[json.decode && 'decode.md,ratios.svg', json.mask && 'mask.md', 'latest.json'].filter(Boolean).join(',')}} in ${json.seconds.toFixed(0)} s`);
+  log(
+    `\nwrote ${path.relative(process.cwd(), outDir) || '.'}/{${[json.decode && 'decode.md,ratios.svg', json.mask && 'mask.md', 'latest.json'].filter(Boolean).join(',')}} in ${json.seconds.toFixed(0)} s`,
+  );
   if (problems.length) {
     log(`\n${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     return 1;

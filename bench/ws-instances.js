@@ -21,9 +21,7 @@ function loadWs() {
 export function loadBufferutil() {
   const native = require('bufferutil');
   const fallback = require(path.join(bufferUtilDir, 'fallback.js'));
-  const addon = Object.keys(require.cache).find(
-    (k) => k.startsWith(bufferUtilDir) && k.endsWith('.node'),
-  );
+  const addon = Object.keys(require.cache).find((k) => k.startsWith(bufferUtilDir) && k.endsWith('.node'));
   const isNative =
     native !== fallback &&
     native.unmask !== fallback.unmask &&
@@ -95,8 +93,6 @@ export function loadWsInstances() {
     withBufferutil: withBu,
     pureJs,
     checks,
-    summary:
-      'ws instance 1 → bufferutil native unmask reached: yes; ' +
-      'ws instance 2 (WS_NO_BUFFER_UTIL=1) → reached: no (pure JS)',
+    summary: 'ws instance 1 → bufferutil native unmask reached: yes; ' + 'ws instance 2 (WS_NO_BUFFER_UTIL=1) → reached: no (pure JS)',
   };
 }

@@ -2,9 +2,12 @@
 // The `wscodec` command; everything lives in dist/node/cli.js.
 import { main } from '../dist/node/cli.js';
 
-main(process.argv.slice(2)).then((code) => {
-  if (code !== undefined) process.exitCode = code;
-}, (err) => {
-  console.error(`wscodec: ${err instanceof Error ? err.message : err}`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err) => {
+    console.error(`wscodec: ${err instanceof Error ? err.message : err}`);
+    process.exitCode = 1;
+  },
+);

@@ -38,13 +38,19 @@ const prefix = dirname(dirname(process.execPath));
 const nodedir = !process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h')) ? [`--nodedir=${prefix}`] : [];
 const sanitize = process.env.WSCODEC_SANITIZE ? ['--', '-Dsanitize=true'] : [];
 // configure + build, not rebuild: rebuild deletes build/, where the wasm kernels live too.
-for (const step of [['configure', ...nodedir, ...sanitize], ['build', ...nodedir]]) {
+for (const step of [
+  ['configure', ...nodedir, ...sanitize],
+  ['build', ...nodedir],
+]) {
   const run = spawnSync(process.execPath, [gyp, ...step], { cwd: root, encoding: 'utf8' });
   if (run.error || run.status !== 0) {
     // Never leave an addon from an earlier build that no longer matches the sources.
     rmSync(addonPath, { force: true });
     const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim());
-    const reason = lines.find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? run.error?.message ?? `node-gyp ${step[0]} failed`;
+    const reason =
+      lines.find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ??
+      run.error?.message ??
+      `node-gyp ${step[0]} failed`;
     unavailable(reason.slice(0, 200));
   }
 }

@@ -33,7 +33,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // ---- the main thread: arguments, watchdog, progress, summary ----------------------------------------
 
 function parseArgs(argv) {
-  const o = { seconds: undefined, inputs: Infinity, seed: undefined, findingsDir: join(ROOT, 'fuzz', 'findings'), plantBug: false, plantHang: false, hangMs: 20_000 };
+  const o = {
+    seconds: undefined,
+    inputs: Infinity,
+    seed: undefined,
+    findingsDir: join(ROOT, 'fuzz', 'findings'),
+    plantBug: false,
+    plantHang: false,
+    hangMs: 20_000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -55,7 +63,10 @@ function parseArgs(argv) {
     else if (a === '--replay') o.replay = value();
     else if (a === '--self-test-plant-bug') o.plantBug = true;
     else if (a === '--self-test-plant-hang') o.plantHang = true;
-    else throw new Error(`unknown argument ${a}; usage: npm run fuzz -- [--minutes N | --seconds N] [--inputs N] [--seed S] [--findings-dir DIR] | --replay FILE`);
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: npm run fuzz -- [--minutes N | --seconds N] [--inputs N] [--seed S] [--findings-dir DIR] | --replay FILE`,
+      );
   }
   o.seconds ??= 60;
   o.seed ??= (Math.random() * 2 ** 32) >>> 0;
@@ -68,7 +79,9 @@ function summary(stats, elapsed, seed, hangs, hangMs) {
     'fuzz summary',
     `  seed:               ${seed}`,
     `  inputs executed:    ${stats.inputs} in ${elapsed.toFixed(1)} s (${(stats.inputs / elapsed).toFixed(1)} inputs/s)`,
-    `  inputs per backend: ${Object.entries(stats.perBackend).map(([k, v]) => `${k}=${v}`).join(' ')} (each: ${ROLES.length} roles × every chunking)`,
+    `  inputs per backend: ${Object.entries(stats.perBackend)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} (each: ${ROLES.length} roles × every chunking)`,
     `  error codes seen:   ${stats.errorCodes.length} (${stats.errorCodes.join(', ')})`,
     `  signatures:         ${stats.signatures} distinct (role, event kinds, outcome); ${stats.withMessage} of ${stats.inputs * ROLES.length} role runs delivered a message`,
     `  slowest input:      #${stats.slowest?.input} (${stats.slowest?.length} bytes) took ${stats.slowest?.ms} ms; the watchdog allows ${hangMs} ms`,
@@ -76,7 +89,9 @@ function summary(stats, elapsed, seed, hangs, hangMs) {
   ];
   for (const f of stats.files) lines.push(`    ${f}`);
   console.log(lines.join('\n'));
-  console.log(`summary-json: ${JSON.stringify({ seed, inputs: stats.inputs, seconds: +elapsed.toFixed(2), perBackend: stats.perBackend, errorCodes: stats.errorCodes, signatures: stats.signatures, findings, files: stats.files })}`);
+  console.log(
+    `summary-json: ${JSON.stringify({ seed, inputs: stats.inputs, seconds: +elapsed.toFixed(2), perBackend: stats.perBackend, errorCodes: stats.errorCodes, signatures: stats.signatures, findings, files: stats.files })}`,
+  );
   return findings;
 }
 
@@ -92,9 +107,18 @@ async function main() {
   const { seed } = args;
   const state = new Int32Array(new SharedArrayBuffer(20)); // [generation, input index, role, backend, chunking]
   const started = Date.now();
-  console.log(`fuzz: seed ${seed}, up to ${args.seconds} s${Number.isFinite(args.inputs) ? `, up to ${args.inputs} inputs` : ''}, backends ${codec.availableBackends().join(', ')}; findings → ${args.findingsDir}`);
+  console.log(
+    `fuzz: seed ${seed}, up to ${args.seconds} s${Number.isFinite(args.inputs) ? `, up to ${args.inputs} inputs` : ''}, backends ${codec.availableBackends().join(', ')}; findings → ${args.findingsDir}`,
+  );
   const worker = new Worker(fileURLToPath(new URL('./fuzz/worker.js', import.meta.url)), {
-    workerData: { seed, maxInputs: args.inputs, deadline: started + args.seconds * 1000, findingsDir: args.findingsDir, plant: { bug: args.plantBug, hang: args.plantHang }, state },
+    workerData: {
+      seed,
+      maxInputs: args.inputs,
+      deadline: started + args.seconds * 1000,
+      findingsDir: args.findingsDir,
+      plant: { bug: args.plantBug, hang: args.plantHang },
+      state,
+    },
   });
   let stats = { inputs: 0, perBackend: {}, signatures: 0, errorCodes: [], withMessage: 0, findings: 0, distinct: 0, files: [] };
   let seen = -1;
@@ -106,14 +130,19 @@ async function main() {
   };
   const tick = setInterval(() => {
     const generation = Atomics.load(state, 0);
-    if (generation !== seen || generation % 2 === 0) { seen = generation; since = Date.now(); }
-    else if (Date.now() - since > args.hangMs) {
+    if (generation !== seen || generation % 2 === 0) {
+      seen = generation;
+      since = Date.now();
+    } else if (Date.now() - since > args.hangMs) {
       clearInterval(tick);
       // Rebuild the stuck input from its index: the worker cannot tell us anything now.
       const input = makeInput(buildCorpus(seed), seed, Atomics.load(state, 1));
       const backend = codec.availableBackends()[Atomics.load(state, 3)];
       const file = writeFinding(args.findingsDir, 'hang', seed, input, {
-        kind: 'hang', role: ROLES[Atomics.load(state, 2)], where: `${backend} / chunking ${Atomics.load(state, 4)}`, problem: `no result after ${args.hangMs} ms`,
+        kind: 'hang',
+        role: ROLES[Atomics.load(state, 2)],
+        where: `${backend} / chunking ${Atomics.load(state, 4)}`,
+        problem: `no result after ${args.hangMs} ms`,
       });
       console.log(`fuzz: HANG on input #${input.index} (${backend}); reproducer: ${file}`);
       stats.files = [...stats.files, file];
@@ -124,12 +153,17 @@ async function main() {
     if (Date.now() - lastProgress >= 10_000) {
       lastProgress = Date.now();
       const t = (Date.now() - started) / 1000;
-      console.log(`fuzz: ${t.toFixed(0)} s, ${stats.inputs} inputs (${(stats.inputs / t).toFixed(0)}/s), ${stats.signatures} signatures, ${stats.errorCodes.length} error codes, ${stats.findings} findings`);
+      console.log(
+        `fuzz: ${t.toFixed(0)} s, ${stats.inputs} inputs (${(stats.inputs / t).toFixed(0)}/s), ${stats.signatures} signatures, ${stats.errorCodes.length} error codes, ${stats.findings} findings`,
+      );
     }
   }, 200);
   worker.on('message', (m) => {
     stats = m.stats;
-    if (m.type === 'done') { clearInterval(tick); finish(0); }
+    if (m.type === 'done') {
+      clearInterval(tick);
+      finish(0);
+    }
   });
   worker.on('error', (err) => {
     clearInterval(tick);

@@ -56,16 +56,19 @@ export function contractValues(items = readContract()) {
 const signed = (name) => name.startsWith('ERR_');
 
 const banner = (comment) =>
-  `${comment} GENERATED from ${SOURCE} by scripts/gen-scan-contract.js on every build.\n` +
-  `${comment} Edit that file, not this one.\n`;
+  `${comment} GENERATED from ${SOURCE} by scripts/gen-scan-contract.js on every build.\n` + `${comment} Edit that file, not this one.\n`;
 
 export function assemblyScriptSource(items = readContract()) {
-  const body = items.map((c) => (c.name ? `export const ${c.name}: ${signed(c.name) ? 'i32' : 'u32'} = ${c.literal};${c.comment}` : c.text));
+  const body = items.map((c) =>
+    c.name ? `export const ${c.name}: ${signed(c.name) ? 'i32' : 'u32'} = ${c.literal};${c.comment}` : c.text,
+  );
   return `${banner('//')}\n${body.join('\n')}\n`;
 }
 
 export function cHeaderSource(items = readContract()) {
-  const body = items.map((c) => (c.name ? `constexpr ${signed(c.name) ? 'int32_t' : 'uint32_t'} ${c.name} = ${c.literal};${c.comment}` : c.text));
+  const body = items.map((c) =>
+    c.name ? `constexpr ${signed(c.name) ? 'int32_t' : 'uint32_t'} ${c.name} = ${c.literal};${c.comment}` : c.text,
+  );
   const list = items.filter((c) => c.name).map((c) => `    {"${c.name}", ${c.name}},`);
   return `${banner('//')}#pragma once
 #include <cstdint>
@@ -97,7 +100,11 @@ export function writeScanContract(which = Object.keys(OUTPUTS)) {
     const path = root + OUTPUTS[kind];
     const text = sources[kind](items);
     let old = null;
-    try { old = readFileSync(path, 'utf8'); } catch { /* first build */ }
+    try {
+      old = readFileSync(path, 'utf8');
+    } catch {
+      /* first build */
+    }
     if (old !== text) writeFileSync(path, text);
   }
 }

@@ -61,12 +61,14 @@ function wsReachesBufferutil() {
 
 /** ws's WebSocketServer, verified to run with bufferutil's native addon or without it. */
 function checkedWs(withBufferutil) {
-  if (typeof require('node:http').websocketMask === 'function') throw new Error('this Node has http.websocketMask, which ws uses instead of bufferutil or its JS path');
+  if (typeof require('node:http').websocketMask === 'function')
+    throw new Error('this Node has http.websocketMask, which ws uses instead of bufferutil or its JS path');
   // The flag decides, not whatever environment run.js or a shell passed down.
   if (withBufferutil) delete process.env.WS_NO_BUFFER_UTIL;
   else process.env.WS_NO_BUFFER_UTIL = '1';
   const { WebSocketServer } = require('ws');
-  if (wsReachesBufferutil() !== withBufferutil) throw new Error(`ws ${withBufferutil ? 'does not reach' : 'reaches'} the bufferutil native addon`);
+  if (wsReachesBufferutil() !== withBufferutil)
+    throw new Error(`ws ${withBufferutil ? 'does not reach' : 'reaches'} the bufferutil native addon`);
   return WebSocketServer;
 }
 
@@ -81,7 +83,8 @@ if (impl === 'ws' || impl === 'ws-js') {
   banner = `ws ${require('ws/package.json').version} ${withBufferutil ? '+ bufferutil' : 'pure JS (WS_NO_BUFFER_UTIL=1)'} fan-out`;
 } else if (impl === 'wscodec') {
   const wscodec = await import('wscodec');
-  if (typeof wscodec.Topics !== 'function') throw new Error("wscodec does not export Topics (src/node/topics.ts missing or not built: npm run build:ts)");
+  if (typeof wscodec.Topics !== 'function')
+    throw new Error('wscodec does not export Topics (src/node/topics.ts missing or not built: npm run build:ts)');
   const wss = new wscodec.WebSocketServer({ server: http, perMessageDeflate: false });
   const topics = new wscodec.Topics();
   wss.on('connection', (ws) => {

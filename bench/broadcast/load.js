@@ -112,12 +112,18 @@ class Subscribers {
     const server0 = procStat(this.server.pid);
     const t0 = performance.now();
     const r = await getJson(this.server.host, this.server.port, `/publish?size=${size}&ms=${ms}&batch=${job.batchOf[size]}`);
-    if (r.subscribers !== this.conns.length) throw new Error(`${this.server.label}: ${r.subscribers} subscribers, ${this.conns.length} connected`);
+    if (r.subscribers !== this.conns.length)
+      throw new Error(`${this.server.label}: ${r.subscribers} subscribers, ${this.conns.length} connected`);
     const expected = r.messages * this.conns.length;
     if (this.total < expected) {
       await new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${this.server.label}: ${expected - this.total} of ${expected} frames still missing ${job.drainTimeoutMs} ms after publishing`)),
+          () =>
+            reject(
+              new Error(
+                `${this.server.label}: ${expected - this.total} of ${expected} frames still missing ${job.drainTimeoutMs} ms after publishing`,
+              ),
+            ),
           job.drainTimeoutMs,
         );
         this.target = expected;
@@ -208,17 +214,21 @@ async function latency() {
   let probeSeen = null;
   let allIn = null;
   const check = () => localCount === n && remoteCount === n && allIn?.();
-  pub.listen(seqReader((seq, t) => {
-    if (seq === PROBE || seq >= n) return;
-    if (localAt[seq]) dupLocal++;
-    else (localAt[seq] = t), localCount++, check();
-  }));
-  remote.listen(seqReader((seq, t) => {
-    if (seq === PROBE) return probeSeen?.();
-    if (seq >= n) return;
-    if (remoteAt[seq]) dupRemote++;
-    else (remoteAt[seq] = t), remoteCount++, check();
-  }));
+  pub.listen(
+    seqReader((seq, t) => {
+      if (seq === PROBE || seq >= n) return;
+      if (localAt[seq]) dupLocal++;
+      else ((localAt[seq] = t), localCount++, check());
+    }),
+  );
+  remote.listen(
+    seqReader((seq, t) => {
+      if (seq === PROBE) return probeSeen?.();
+      if (seq >= n) return;
+      if (remoteAt[seq]) dupRemote++;
+      else ((remoteAt[seq] = t), remoteCount++, check());
+    }),
+  );
   const frameOf = (seq) => {
     const p = Buffer.alloc(job.size);
     p.writeUInt32BE(seq, 0);
@@ -264,7 +274,15 @@ async function latency() {
     if (remoteAt[i]) viaRedis.push(remoteAt[i] - sentAt[i]);
     if (localAt[i] && remoteAt[i]) added.push(remoteAt[i] - localAt[i]);
   }
-  return { type: 'result', messages: n, local, viaRedis, added, missing: { local: n - localCount, remote: n - remoteCount }, duplicates: { local: dupLocal, remote: dupRemote } };
+  return {
+    type: 'result',
+    messages: n,
+    local,
+    viaRedis,
+    added,
+    missing: { local: n - localCount, remote: n - remoteCount },
+    duplicates: { local: dupLocal, remote: dupRemote },
+  };
 }
 
 (job.mode === 'latency' ? latency() : fanout()).then(finish, fail);

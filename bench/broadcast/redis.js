@@ -26,7 +26,20 @@ function freePort() {
 
 async function own({ cpu, bin = process.env.REDIS_SERVER ?? 'redis-server' }) {
   const port = await freePort();
-  const args = [...pinned(cpu), bin, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+  const args = [
+    ...pinned(cpu),
+    bin,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+  ];
   const child = track(spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const collect = (s) => (out = (out + s).slice(-4000));

@@ -35,7 +35,9 @@ wss.on('connection', (ws) => {
 });
 wss.on('listening', () => {
   const a = wss.address();
-  console.log(`wscodec ${require('../../package.json').version} Topics relay${redis ? ` on Redis ${redis}` : ''} listening on ws://${a.address}:${a.port}`);
+  console.log(
+    `wscodec ${require('../../package.json').version} Topics relay${redis ? ` on Redis ${redis}` : ''} listening on ws://${a.address}:${a.port}`,
+  );
 });
 wss.on('error', (err) => {
   console.error(err);

@@ -31,7 +31,13 @@ export function summarizeFanout(fanout, servers) {
   const [subject, ...baselines] = servers;
   const out = {};
   for (const [size, bySrv] of Object.entries(fanout)) {
-    const rounds = [...new Set(Object.values(bySrv).flat().map((x) => x.round))].sort((a, b) => a - b);
+    const rounds = [
+      ...new Set(
+        Object.values(bySrv)
+          .flat()
+          .map((x) => x.round),
+      ),
+    ].sort((a, b) => a - b);
     const perRound = (key, f) => rounds.map((r) => median(bySrv[key].filter((x) => x.round === r).map(f)));
     const by = {};
     for (const { key } of servers) {
@@ -74,28 +80,57 @@ function fanoutMarkdown(p, servers, sum) {
     '',
     `Recipient deliveries per second: frames received by the load generator's ${fmt(p.subs)} raw-TCP subscribers (they never send) ÷ time from the publish request to the last frame. ` +
       `Servers: ${servers.map((s) => `\`${s.label}\` — ${s.does}`).join('; ')}. ` +
-      `All run bench/broadcast/fanout-server.js with the same pacing: ${Object.entries(p.batchOf).map(([s, n]) => `${n} publishes per event-loop turn at ${sizeLabel(Number(s))}`).join(', ')}, then \`setImmediate\`, and no publishing while any subscriber has over 64 KiB queued. ` +
+      `All run bench/broadcast/fanout-server.js with the same pacing: ${Object.entries(p.batchOf)
+        .map(([s, n]) => `${n} publishes per event-loop turn at ${sizeLabel(Number(s))}`)
+        .join(', ')}, then \`setImmediate\`, and no publishing while any subscriber has over 64 KiB queued. ` +
       `${p.rounds} round(s) of fresh processes; in each, all ${servers.length} servers hold their subscribers at once and, per size, take turns in ${p.slices} measured group(s) of one ${p.sliceMs} ms slice each (after one warm-up slice each). ` +
       `The order rotates every group and every round and reverses every ${servers.length} groups, so no server always goes first or always follows the same one. Medians of per-round medians. ` +
       `bufferutil only replaces ws's masking loops, and here the servers neither mask (server frames are unmasked) nor unmask (subscribers never send), so the two ws columns are expected to agree.`,
     '',
-    row(['message', ...servers.map((s) => `${s.label} deliveries/s`), ...baselines.flatMap((b) => [versus(b), 'per-round ratios']), `target (vs ${against.label})`]),
+    row([
+      'message',
+      ...servers.map((s) => `${s.label} deliveries/s`),
+      ...baselines.flatMap((b) => [versus(b), 'per-round ratios']),
+      `target (vs ${against.label})`,
+    ]),
     row(['---', ...servers.map(() => '--:'), ...baselines.flatMap(() => ['--:', '--:']), '---']),
   ];
   for (const size of sizes) {
     const s = sum[size];
-    const target = size === TARGET.size ? `≥ ${TARGET.ratio}×: ${s.vs[against.key].ratio >= TARGET.ratio ? '**met**' : '**not met**'}` : '–';
-    lines.push(row([sizeLabel(size), ...servers.map((x) => fmt(s.servers[x.key].deliveriesPerSec)), ...baselines.flatMap((b) => [times(s.vs[b.key].ratio), range(s.vs[b.key].ratioMin, s.vs[b.key].ratioMax)]), target]));
+    const target =
+      size === TARGET.size ? `≥ ${TARGET.ratio}×: ${s.vs[against.key].ratio >= TARGET.ratio ? '**met**' : '**not met**'}` : '–';
+    lines.push(
+      row([
+        sizeLabel(size),
+        ...servers.map((x) => fmt(s.servers[x.key].deliveriesPerSec)),
+        ...baselines.flatMap((b) => [times(s.vs[b.key].ratio), range(s.vs[b.key].ratioMin, s.vs[b.key].ratioMax)]),
+        target,
+      ]),
+    );
   }
   lines.push(
     '',
-    row(['message', `server CPU ${allLabels}`, `deliveries per server CPU-s ${allLabels}`, ...baselines.map((b) => `${versus(b)} per CPU-s`), `load generator CPU ${allLabels}`]),
+    row([
+      'message',
+      `server CPU ${allLabels}`,
+      `deliveries per server CPU-s ${allLabels}`,
+      ...baselines.map((b) => `${versus(b)} per CPU-s`),
+      `load generator CPU ${allLabels}`,
+    ]),
     row(['---', '--:', '--:', ...baselines.map(() => '--:'), '--:']),
   );
   for (const size of sizes) {
     const s = sum[size];
     const of = (f) => all((x) => f(s.servers[x.key]));
-    lines.push(row([sizeLabel(size), of((x) => pct(x.serverCpu)), of((x) => fmt(x.perServerCpuSec)), ...baselines.map((b) => times(s.vs[b.key].cpuRatio)), of((x) => pct(x.clientCpu))]));
+    lines.push(
+      row([
+        sizeLabel(size),
+        of((x) => pct(x.serverCpu)),
+        of((x) => fmt(x.perServerCpuSec)),
+        ...baselines.map((b) => times(s.vs[b.key].cpuRatio)),
+        of((x) => pct(x.clientCpu)),
+      ]),
+    );
   }
   lines.push('');
   const saturated = sizes.filter((size) => servers.some((x) => sum[size].servers[x.key].clientCpu >= 0.85));

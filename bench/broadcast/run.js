@@ -31,7 +31,12 @@ const fanoutServer = (impl) => `node bench/broadcast/fanout-server.js --impl ${i
 // The first is the one under test; the report gives its ratio to each of the others.
 const SERVERS = [
   { key: 'wscodec', label: 'wscodec', does: "wscodec `WebSocketServer` + `Topics.publish('t', data)`", command: fanoutServer('wscodec') },
-  { key: 'ws', label: WS_BU, does: 'ws with the bufferutil native addon, `wss.clients.forEach((c) => c.send(data))`', command: fanoutServer('ws') },
+  {
+    key: 'ws',
+    label: WS_BU,
+    does: 'ws with the bufferutil native addon, `wss.clients.forEach((c) => c.send(data))`',
+    command: fanoutServer('ws'),
+  },
   { key: 'ws-js', label: WS_JS, does: 'the same ws loop with `WS_NO_BUFFER_UTIL=1`', command: fanoutServer('ws-js') },
 ];
 const RELAY = 'node bench/broadcast/relay-server.js --port 0 --host 127.0.0.1';
@@ -48,15 +53,19 @@ export const HELP = `usage: node bench/broadcast/run.js [options]
   --help`;
 
 function parseArgs(argv) {
-  const v = readFlags(argv, {
-    smoke: { type: 'boolean', default: false },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-    rounds: { type: 'string' },
-    slices: { type: 'string' },
-    subs: { type: 'string' },
-    messages: { type: 'string' },
-  }, HELP);
+  const v = readFlags(
+    argv,
+    {
+      smoke: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      rounds: { type: 'string' },
+      slices: { type: 'string' },
+      subs: { type: 'string' },
+      messages: { type: 'string' },
+    },
+    HELP,
+  );
   const opts = {
     smoke: v.smoke,
     pin: !v['no-pin'],
@@ -74,8 +83,24 @@ function parseArgs(argv) {
 /** Budgets. Full: ~5 s of latency on a 2-CPU machine; fan-out took ~1.5 min with two servers, so ~2 min with three (an estimate). */
 function preset(opts) {
   const p = opts.smoke
-    ? { name: 'smoke', subs: 50, rounds: 1, slices: 2, warmMs: 50, sliceMs: 100, latency: { messages: 100, warmMessages: 10, intervalMs: 2, size: 16 } }
-    : { name: 'full', subs: 1000, rounds: 5, slices: 4, warmMs: 300, sliceMs: 500, latency: { messages: 2000, warmMessages: 100, intervalMs: 2, size: 16 } };
+    ? {
+        name: 'smoke',
+        subs: 50,
+        rounds: 1,
+        slices: 2,
+        warmMs: 50,
+        sliceMs: 100,
+        latency: { messages: 100, warmMessages: 10, intervalMs: 2, size: 16 },
+      }
+    : {
+        name: 'full',
+        subs: 1000,
+        rounds: 5,
+        slices: 4,
+        warmMs: 300,
+        sliceMs: 500,
+        latency: { messages: 2000, warmMessages: 100, intervalMs: 2, size: 16 },
+      };
   if (opts.rounds) p.rounds = opts.rounds;
   if (opts.slices) p.slices = opts.slices;
   if (opts.subs) p.subs = opts.subs;
@@ -102,7 +127,8 @@ async function withServers(commands, cpus, fn) {
     for (const command of commands) servers.push(await startServer(command, { cwd: ROOT, cpu: cpus?.server }));
     const out = await fn(servers);
     for (const s of servers) {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`server exited during the run (${s.child.signalCode ?? s.child.exitCode})\n${s.stderr()}`);
+      if (s.child.exitCode !== null || s.child.signalCode !== null)
+        throw new Error(`server exited during the run (${s.child.signalCode ?? s.child.exitCode})\n${s.stderr()}`);
     }
     return out;
   } finally {
@@ -114,29 +140,33 @@ async function fanoutRound(round, p, cpus) {
   // Servers start, connect and warm up in this round's order; load.js turns the order of
   // each slice group on from there.
   const order = turnOrder(SERVERS.length, round).map((i) => SERVERS[i]);
-  return withServers(order.map((s) => s.command), cpus, async (servers) => {
-    order.forEach((s, k) => (s.banner ??= servers[k].banner));
-    const n = order.length;
-    const perSize = p.sizes.length * (n * p.warmMs + n * p.slices * p.sliceMs + n * (p.slices + 1) * 2000);
-    const timeoutMs = 2 * Math.ceil(p.subs / p.batch) * p.connectTimeoutMs + perSize;
-    const job = {
-      mode: 'fanout',
-      subs: p.subs,
-      sizes: p.sizes,
-      batchOf: p.batchOf,
-      warmMs: p.warmMs,
-      sliceMs: p.sliceMs,
-      slices: p.slices,
-      batch: p.batch,
-      connectTimeoutMs: p.connectTimeoutMs,
-      drainTimeoutMs: p.drainTimeoutMs,
-      servers: servers.map((s, k) => ({ host: s.host, port: s.port, pid: s.pid, label: order[k].label })),
-    };
-    const r = await runLoad(job, timeoutMs, cpus);
-    const out = {};
-    for (const size of p.sizes) out[size] = Object.fromEntries(order.map((s, k) => [s.key, r.sizes[size][k]]));
-    return out;
-  });
+  return withServers(
+    order.map((s) => s.command),
+    cpus,
+    async (servers) => {
+      order.forEach((s, k) => (s.banner ??= servers[k].banner));
+      const n = order.length;
+      const perSize = p.sizes.length * (n * p.warmMs + n * p.slices * p.sliceMs + n * (p.slices + 1) * 2000);
+      const timeoutMs = 2 * Math.ceil(p.subs / p.batch) * p.connectTimeoutMs + perSize;
+      const job = {
+        mode: 'fanout',
+        subs: p.subs,
+        sizes: p.sizes,
+        batchOf: p.batchOf,
+        warmMs: p.warmMs,
+        sliceMs: p.sliceMs,
+        slices: p.slices,
+        batch: p.batch,
+        connectTimeoutMs: p.connectTimeoutMs,
+        drainTimeoutMs: p.drainTimeoutMs,
+        servers: servers.map((s, k) => ({ host: s.host, port: s.port, pid: s.pid, label: order[k].label })),
+      };
+      const r = await runLoad(job, timeoutMs, cpus);
+      const out = {};
+      for (const size of p.sizes) out[size] = Object.fromEntries(order.map((s, k) => [s.key, r.sizes[size][k]]));
+      return out;
+    },
+  );
 }
 
 async function latencyRun(p, cpus, redisUrl) {
@@ -160,7 +190,7 @@ const fmt = (x) => Math.round(x).toLocaleString('en-US');
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) return console.log(HELP), 0;
+  if (opts.help) return (console.log(HELP), 0);
   installCleanup();
   const p = preset(opts);
   const cpus = opts.pin ? cpuPlan() : null;
@@ -171,11 +201,14 @@ async function main() {
   const env = environment({
     codecLoad: await loadCodec(),
     bufferutilAddon: loadBufferutil().addon,
-    wsSummary: "fanout-server.js checks at start, through ws's own unmask, that `--impl ws` reaches the bufferutil native addon and `--impl ws-js` (WS_NO_BUFFER_UTIL=1) does not",
+    wsSummary:
+      "fanout-server.js checks at start, through ws's own unmask, that `--impl ws` reaches the bufferutil native addon and `--impl ws-js` (WS_NO_BUFFER_UTIL=1) does not",
     timing: p,
   });
   if (env.loadavg[0] > env.cpuCount / 2) log(`note: load average ${env.loadavg[0]} on ${env.cpuCount} CPUs: expect noisy numbers`);
-  log(`broadcast (${p.name}): ${p.subs} subscribers per server, ${p.sizes.join(' and ')} B; ${p.rounds} round(s) of ${p.slices} slice group(s) × ${p.sliceMs} ms per size and server`);
+  log(
+    `broadcast (${p.name}): ${p.subs} subscribers per server, ${p.sizes.join(' and ')} B; ${p.rounds} round(s) of ${p.slices} slice group(s) × ${p.sliceMs} ms per size and server`,
+  );
   log(cpus ? `  servers on CPU ${cpus.server}, load generator on CPU ${cpus.client} (taskset)` : '  not pinned to CPUs');
 
   const fanout = Object.fromEntries(p.sizes.map((size) => [size, Object.fromEntries(SERVERS.map((s) => [s.key, []]))]));
@@ -185,7 +218,9 @@ async function main() {
       for (const size of p.sizes) {
         for (const s of SERVERS) fanout[size][s.key].push(...r[size][s.key].map((x) => ({ ...x, round })));
         const med = (k) => median(r[size][k].map((x) => x.deliveriesPerSec));
-        log(`  round ${round + 1} ${size} B: ${SERVERS.map((s) => `${s.label} ${fmt(med(s.key))} deliveries/s (CPU server ${Math.round(median(r[size][s.key].map((x) => x.serverCpu)) * 100)}%, client ${Math.round(median(r[size][s.key].map((x) => x.clientCpu)) * 100)}%)`).join(' | ')}`);
+        log(
+          `  round ${round + 1} ${size} B: ${SERVERS.map((s) => `${s.label} ${fmt(med(s.key))} deliveries/s (CPU server ${Math.round(median(r[size][s.key].map((x) => x.serverCpu)) * 100)}%, client ${Math.round(median(r[size][s.key].map((x) => x.clientCpu)) * 100)}%)`).join(' | ')}`,
+        );
       }
     } catch (err) {
       problems.push(`fan-out round ${round + 1}: ${err.message.split('\n')[0]}`);
@@ -209,9 +244,13 @@ async function main() {
       banner: r.banner,
       redis: { banner: redis.banner, url: redis.url },
     };
-    log(`  latency: local p50 ${latency.local.p50.toFixed(3)} ms, via Redis p50 ${latency.viaRedis.p50.toFixed(3)} ms, added p50 ${latency.added.p50.toFixed(3)} ms`);
-    if (r.missing.local || r.missing.remote) problems.push(`latency: ${r.missing.local} local and ${r.missing.remote} remote deliveries missing`);
-    if (r.duplicates.local || r.duplicates.remote) problems.push(`latency: ${r.duplicates.local} local and ${r.duplicates.remote} remote duplicate deliveries`);
+    log(
+      `  latency: local p50 ${latency.local.p50.toFixed(3)} ms, via Redis p50 ${latency.viaRedis.p50.toFixed(3)} ms, added p50 ${latency.added.p50.toFixed(3)} ms`,
+    );
+    if (r.missing.local || r.missing.remote)
+      problems.push(`latency: ${r.missing.local} local and ${r.missing.remote} remote deliveries missing`);
+    if (r.duplicates.local || r.duplicates.remote)
+      problems.push(`latency: ${r.duplicates.local} local and ${r.duplicates.remote} remote duplicate deliveries`);
   } catch (err) {
     problems.push(`redis latency: ${err.message.split('\n')[0]}`);
     log(`  ✘ redis latency: ${err.message}`);

@@ -27,22 +27,25 @@ starting with "node" runs under this Node binary, without a shell.`;
 export const SCENARIOS = ['one-in-flight', 'pipelined', 'idle-memory'];
 export const DEFAULT_SIZES = [20, 1024, 16 * 1024, 64 * 1024];
 
-
 export function parseArgs(argv) {
-  const v = readFlags(argv, {
-    quick: { type: 'boolean', default: false },
-    smoke: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    sizes: { type: 'string' },
-    rounds: { type: 'string' },
-    slices: { type: 'string' },
-    'steady-malloc': { type: 'boolean', default: false },
-    'server-a': { type: 'string' },
-    'server-b': { type: 'string' },
-    calibrate: { type: 'boolean', default: false },
-    'no-pin': { type: 'boolean', default: false },
-    out: { type: 'string' },
-  }, HELP);
+  const v = readFlags(
+    argv,
+    {
+      quick: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      sizes: { type: 'string' },
+      rounds: { type: 'string' },
+      slices: { type: 'string' },
+      'steady-malloc': { type: 'boolean', default: false },
+      'server-a': { type: 'string' },
+      'server-b': { type: 'string' },
+      calibrate: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+    HELP,
+  );
   const opts = {
     pin: !v['no-pin'],
     quick: v.quick,
@@ -74,10 +77,37 @@ export function parseArgs(argv) {
  */
 export function preset(opts) {
   const p = opts.smoke
-    ? { name: 'smoke', rounds: 1, slices: 2, idleRounds: 1, conns: 8, warmMs: 100, sliceMs: 100, idle: { count: 200, warmConns: 20, settleMs: 300 } }
+    ? {
+        name: 'smoke',
+        rounds: 1,
+        slices: 2,
+        idleRounds: 1,
+        conns: 8,
+        warmMs: 100,
+        sliceMs: 100,
+        idle: { count: 200, warmConns: 20, settleMs: 300 },
+      }
     : opts.quick
-      ? { name: 'quick', rounds: 2, slices: 3, idleRounds: 1, conns: 100, warmMs: 500, sliceMs: 300, idle: { count: 5000, warmConns: 200, settleMs: 1000 } }
-      : { name: 'full', rounds: 5, slices: 4, idleRounds: 3, conns: 100, warmMs: 1000, sliceMs: 500, idle: { count: 5000, warmConns: 200, settleMs: 2000 } };
+      ? {
+          name: 'quick',
+          rounds: 2,
+          slices: 3,
+          idleRounds: 1,
+          conns: 100,
+          warmMs: 500,
+          sliceMs: 300,
+          idle: { count: 5000, warmConns: 200, settleMs: 1000 },
+        }
+      : {
+          name: 'full',
+          rounds: 5,
+          slices: 4,
+          idleRounds: 3,
+          conns: 100,
+          warmMs: 1000,
+          sliceMs: 500,
+          idle: { count: 5000, warmConns: 200, settleMs: 2000 },
+        };
   if (opts.rounds) p.rounds = p.idleRounds = opts.rounds;
   if (opts.slices) p.slices = opts.slices;
   p.depth = 32; // pipelined: messages in flight per connection

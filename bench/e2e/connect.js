@@ -64,7 +64,8 @@ export function openWebSocket(host, port, timeoutMs) {
       if (!/^HTTP\/1\.1 101 /.test(text)) return fail(new Error(`upgrade refused: ${text.split('\r\n')[0]}`));
       const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(text)?.[1];
       if (accept !== ACCEPT) return fail(new Error(`bad Sec-WebSocket-Accept ${accept}`));
-      if (/\r\nsec-websocket-extensions:/i.test(text)) return fail(new Error('server negotiated an extension; both servers must run without permessage-deflate'));
+      if (/\r\nsec-websocket-extensions:/i.test(text))
+        return fail(new Error('server negotiated an extension; both servers must run without permessage-deflate'));
       clearTimeout(timer);
       socket.removeListener('close', onClose);
       conn.onBytes = null;

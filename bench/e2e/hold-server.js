@@ -16,7 +16,9 @@ const host = flag('--host', '127.0.0.1');
 const held = new Set();
 const server = createServer((_req, res) => res.writeHead(426).end());
 server.on('upgrade', (req, socket) => {
-  const accept = createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  const accept = createHash('sha1')
+    .update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+    .digest('base64');
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
   held.add(socket);
   // The harness warms a server up with one small echo per connection; answer exactly

@@ -122,7 +122,10 @@ export class EchoLoad {
   drain(timeoutMs) {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.outstanding} echoes still missing ${timeoutMs} ms after the slice`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.outstanding} echoes still missing ${timeoutMs} ms after the slice`)),
+        timeoutMs,
+      );
       this.drained = () => {
         this.drained = null;
         clearTimeout(timer);

@@ -108,7 +108,17 @@ export function measureIdle({ command, cwd, cpus, p }) {
     let openMs;
     const connectMs = Math.ceil((count + warmConns) / p.batch) * p.connectTimeoutMs;
     const deadlineMs = connectMs + 2 * settleMs + 10_000;
-    const job = { mode: 'idle', count, warmConns, batch: p.batch, connectTimeoutMs: p.connectTimeoutMs, deadlineMs, host: server.host, port: server.port, serverPid: server.pid };
+    const job = {
+      mode: 'idle',
+      count,
+      warmConns,
+      batch: p.batch,
+      connectTimeoutMs: p.connectTimeoutMs,
+      deadlineMs,
+      host: server.host,
+      port: server.port,
+      serverPid: server.pid,
+    };
     const cpu0 = cpuSeconds(server.pid);
     await runClient(job, deadlineMs + 5000, cpus, async (msg, child) => {
       if (msg.type === 'warmed') {

@@ -24,7 +24,11 @@ export function installCleanup() {
   if (installed) return;
   installed = true;
   process.on('exit', killAll); // synchronous: kill() needs no event loop
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ]) {
     process.on(signal, () => {
       process.stderr.write(`\n${signal}: stopping ${live.size} child process(es)\n`);
       killAll();
@@ -53,7 +57,7 @@ export async function stop(child, graceMs = 2000) {
 export function splitCommand(text) {
   const words = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m; (m = re.exec(text)); ) words.push(m[1] ?? m[2] ?? m[3]);
+  for (let m; (m = re.exec(text));) words.push(m[1] ?? m[2] ?? m[3]);
   return words;
 }
 
@@ -97,7 +101,10 @@ export async function startServer(command, { cwd, cpu, env = {}, timeoutMs = 15_
         const m = READY.exec(stdout);
         if (!m) return;
         clearTimeout(timer);
-        const line = stdout.split('\n').find((l) => READY.test(l)).trim();
+        const line = stdout
+          .split('\n')
+          .find((l) => READY.test(l))
+          .trim();
         resolve({ child, pid: child.pid, host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), banner: line, stderr: () => stderr });
       });
     });

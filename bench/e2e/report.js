@@ -67,7 +67,16 @@ function throughputTable(cells, targets, A, B) {
       const s = c.summary;
       const t = targets.find((x) => x.id === c.id);
       const lat = (side) => (c.mode === 'one' ? `${ms(side.p50)} / ${ms(side.p99)}` : '');
-      return [SCENARIO_TEXT[c.scenario], sizeLabel(c.size), fmtHz(s.a.msgPerSec), fmtHz(s.b.msgPerSec), fmtRatio(s.ratio), lat(s.a), lat(s.b), t ? targetMark(t) : ''];
+      return [
+        SCENARIO_TEXT[c.scenario],
+        sizeLabel(c.size),
+        fmtHz(s.a.msgPerSec),
+        fmtHz(s.b.msgPerSec),
+        fmtRatio(s.ratio),
+        lat(s.a),
+        lat(s.b),
+        t ? targetMark(t) : '',
+      ];
     });
   const head = ['scenario', 'size', `${A} msg/s`, `${B} msg/s`, `${A}/${B}`, `${A} p50 / p99 ms`, `${B} p50 / p99 ms`, 'target'];
   return table(head, rows, ['', 'r', 'r', 'r', 'r', 'r', 'r', '']);
@@ -78,8 +87,24 @@ function memoryTable(cells, targets, A, B) {
   if (!c) return null;
   const s = c.summary;
   const t = targets.find((x) => x.id === c.id);
-  const head = ['connections', `${A} KiB/conn`, `${B} KiB/conn`, `${A}/${B}`, `${A} RSS MiB before → after`, `${B} RSS MiB before → after`, 'target'];
-  const row = [c.count.toLocaleString('en-US'), kib(s.a.perConnKiB), kib(s.b.perConnKiB), fmtRatio(s.ratio), `${mib(s.a.beforeKiB)} → ${mib(s.a.afterKiB)}`, `${mib(s.b.beforeKiB)} → ${mib(s.b.afterKiB)}`, targetMark(t)];
+  const head = [
+    'connections',
+    `${A} KiB/conn`,
+    `${B} KiB/conn`,
+    `${A}/${B}`,
+    `${A} RSS MiB before → after`,
+    `${B} RSS MiB before → after`,
+    'target',
+  ];
+  const row = [
+    c.count.toLocaleString('en-US'),
+    kib(s.a.perConnKiB),
+    kib(s.b.perConnKiB),
+    fmtRatio(s.ratio),
+    `${mib(s.a.beforeKiB)} → ${mib(s.a.afterKiB)}`,
+    `${mib(s.b.beforeKiB)} → ${mib(s.b.afterKiB)}`,
+    targetMark(t),
+  ];
   return table(head, [row], ['r', 'r', 'r', 'r', 'r', 'r', '']);
 }
 
@@ -88,13 +113,29 @@ function diagnosticsTable(cells, A, B) {
     const s = c.summary;
     // Each round's ratio, and for throughput the spread of its slice pairs.
     const ratios = s.ratios
-      .map((r, i) => (s.pairRatios ? `${r.toFixed(2)} (${Math.min(...s.pairRatios[i]).toFixed(2)}–${Math.max(...s.pairRatios[i]).toFixed(2)})` : r.toFixed(2)))
+      .map((r, i) =>
+        s.pairRatios
+          ? `${r.toFixed(2)} (${Math.min(...s.pairRatios[i]).toFixed(2)}–${Math.max(...s.pairRatios[i]).toFixed(2)})`
+          : r.toFixed(2),
+      )
       .join(', ');
     const cpu = (side) => (c.mode === 'idle' ? '' : `${pct(side.serverCpu)} / ${pct(side.clientCpu)}`);
     const faults = (side) => (c.mode === 'idle' || !Number.isFinite(side.faultsPerMsg) ? '' : side.faultsPerMsg.toFixed(1));
-    return [`${SCENARIO_TEXT[c.scenario]}${c.mode === 'idle' ? '' : ` ${sizeLabel(c.size)}`}`, ratios, cpu(s.a), cpu(s.b), c.mode === 'idle' ? '' : `${faults(s.a)} / ${faults(s.b)}`];
+    return [
+      `${SCENARIO_TEXT[c.scenario]}${c.mode === 'idle' ? '' : ` ${sizeLabel(c.size)}`}`,
+      ratios,
+      cpu(s.a),
+      cpu(s.b),
+      c.mode === 'idle' ? '' : `${faults(s.a)} / ${faults(s.b)}`,
+    ];
   });
-  const head = ['cell', `${A}/${B} per round (slice pairs min–max)`, `CPU server / client (${A})`, `CPU server / client (${B})`, `server page faults/msg (${A} / ${B})`];
+  const head = [
+    'cell',
+    `${A}/${B} per round (slice pairs min–max)`,
+    `CPU server / client (${A})`,
+    `CPU server / client (${B})`,
+    `server page faults/msg (${A} / ${B})`,
+  ];
   return table(head, rows, ['', '', 'r', 'r', 'r']);
 }
 
@@ -111,17 +152,33 @@ export function environmentLines(env) {
 export function e2eMarkdown({ env, servers, p, cells, targets, problems, calibration }) {
   const [A, B] = servers.map((s) => s.label);
   const out = ['# wscodec end-to-end echo benchmark', ''];
-  if (calibration) out.push('**Calibration run: both servers are ws. Ratios measure the harness (ideal: 1.00×); targets do not apply.**', '');
+  if (calibration)
+    out.push('**Calibration run: both servers are ws. Ratios measure the harness (ideal: 1.00×); targets do not apply.**', '');
   out.push(environmentLines(env));
   for (const s of servers) out.push(`- ${s.label}: \`${s.command}\`${s.banner ? ` — “${s.banner}”` : ''}`);
   out.push(
     `- ${p.cpus ? `Servers pinned to CPU ${p.cpus.server}, load generator to CPU ${p.cpus.client} (taskset)` : 'Processes not pinned to CPUs'}`,
     `- ${p.name} preset: throughput cells ${p.rounds} round(s) of fresh servers, ${p.conns} connections to each, ${p.warmMs / 1000} s warm-up each, then ${p.slices} pairs of ${p.sliceMs / 1000} s slices (${(p.rounds * p.slices * p.sliceMs) / 1000} s measured per server and cell); pipelined depth ${p.depth}. Idle memory: ${p.idleRounds} round(s) of one fresh run per server with ${p.idle.count.toLocaleString('en-US')} connections`,
-    `- Server environment: ${Object.keys(p.serverEnv).length ? Object.entries(p.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ') + ' (--steady-malloc)' : "inherited, glibc malloc defaults"}`,
+    `- Server environment: ${
+      Object.keys(p.serverEnv).length
+        ? Object.entries(p.serverEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') + ' (--steady-malloc)'
+        : 'inherited, glibc malloc defaults'
+    }`,
     '',
   );
   if (problems.length) out.push(`**${problems.length} problem(s):**`, '', ...problems.map((x) => `- ${x}`), '');
-  out.push('## Targets', '', table(['target', 'measured (median ratio)', 'result'], targets.map((t) => [t.text, fmtRatio(t.ratio), targetMark(t)]), ['', 'r', '']), '');
+  out.push(
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured (median ratio)', 'result'],
+      targets.map((t) => [t.text, fmtRatio(t.ratio), targetMark(t)]),
+      ['', 'r', ''],
+    ),
+    '',
+  );
   out.push('## Throughput (binary echo, messages per second)', '', throughputTable(cells, targets, A, B), '');
   const mem = memoryTable(cells, targets, A, B);
   if (mem) out.push('## Idle memory (server VmRSS growth per open connection)', '', mem, '');

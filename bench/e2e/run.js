@@ -43,7 +43,10 @@ function planCells(opts, p) {
   const wanted = opts.only ?? SCENARIOS;
   const sizes = opts.sizes ?? DEFAULT_SIZES;
   const cells = [];
-  for (const [scenario, mode] of [['one-in-flight', 'one'], ['pipelined', 'pipe']]) {
+  for (const [scenario, mode] of [
+    ['one-in-flight', 'one'],
+    ['pipelined', 'pipe'],
+  ]) {
     if (wanted.includes(scenario)) for (const size of sizes) cells.push({ id: `${scenario}/${size}`, scenario, mode, size });
   }
   if (wanted.includes('idle-memory')) cells.push({ id: 'idle-memory', scenario: 'idle-memory', mode: 'idle', count: p.idle.count });
@@ -58,7 +61,7 @@ function describe({ slices, latencyMs: lat }) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) return console.log(HELP), 0;
+  if (opts.help) return (console.log(HELP), 0);
   installCleanup();
   const p = preset(opts);
   const servers = chooseServers(opts);
@@ -76,9 +79,16 @@ async function main() {
     timing: p,
   });
   if (env.loadavg[0] > env.cpuCount / 2) log(`note: load average ${env.loadavg[0]} on ${env.cpuCount} CPUs: expect noisy numbers`);
-  log(`e2e (${p.name}): ${cells.length} cells; ${p.rounds} throughput round(s) of ${p.slices} × ${p.sliceMs} ms per server, ${p.idleRounds} idle-memory round(s)`);
+  log(
+    `e2e (${p.name}): ${cells.length} cells; ${p.rounds} throughput round(s) of ${p.slices} × ${p.sliceMs} ms per server, ${p.idleRounds} idle-memory round(s)`,
+  );
   for (const s of servers) log(`  ${s.label}: ${s.command}`);
-  if (opts.steadyMalloc) log(`  servers run with ${Object.entries(p.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (opts.steadyMalloc)
+    log(
+      `  servers run with ${Object.entries(p.serverEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   log(cpus ? `  servers on CPU ${cpus.server}, load generator on CPU ${cpus.client} (taskset)` : '  not pinned to CPUs');
 
   // Rounds outside, cells inside: a slow patch of the machine then spoils one round of several

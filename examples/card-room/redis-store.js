@@ -121,7 +121,13 @@ export class RedisRoomStore {
       disconnectTimeout: 200,
     });
     this.#cmd.defineCommand('commitRoom', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
-    this.#sub = new Redis(url, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, retryStrategy, disconnectTimeout: 200 });
+    this.#sub = new Redis(url, {
+      lazyConnect: true,
+      autoResubscribe: false,
+      maxRetriesPerRequest: null,
+      retryStrategy,
+      disconnectTimeout: 200,
+    });
 
     let synced;
     this.#firstSync = new Promise((resolve, reject) => (synced = { resolve, reject }));

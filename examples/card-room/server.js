@@ -60,7 +60,9 @@ export async function startCardRoom(options = {}) {
     for (const client of wss.clients) if (client.readyState === OPEN) client.send(text);
   };
   const store = options.redis
-    ? await (await import('./redis-store.js')).RedisRoomStore.connect({
+    ? await (
+        await import('./redis-store.js')
+      ).RedisRoomStore.connect({
         url: options.redis,
         prefix: options.redisPrefix,
         heartbeatMs: options.heartbeatMs,

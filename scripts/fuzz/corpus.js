@@ -19,7 +19,10 @@ export function concat(parts) {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 export const hex = (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength).toString('hex');
@@ -27,16 +30,45 @@ const utf8 = (s) => new TextEncoder().encode(s);
 
 // ---- the seed corpus: valid streams of every kind, per role ------------------------------------
 
-const EDGE_TEXTS = ['', 'hello', 'κόσμε', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10000}', '\u{10ffff}', '\ufeffBOM',
-  '\ufffd', 'a\u0000b', '👍🏽', 'e\u0301', '日本語テキスト'.repeat(20)];
-const BAD_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc2]];
+const EDGE_TEXTS = [
+  '',
+  'hello',
+  'κόσμε',
+  '\u0080',
+  '\u07ff',
+  '\u0800',
+  '\uffff',
+  '\u{10000}',
+  '\u{10ffff}',
+  '\ufeffBOM',
+  '\ufffd',
+  'a\u0000b',
+  '👍🏽',
+  'e\u0301',
+  '日本語テキスト'.repeat(20),
+];
+const BAD_UTF8 = [
+  [0xff],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
+  [0xe2, 0x82],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xc2],
+];
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999, /* invalid: */ 999, 1004, 1005, 1006, 1015, 2999, 5000];
 
 function randomText(rng) {
   if (chance(rng, 0.5)) return utf8(pick(rng, EDGE_TEXTS));
   let s = '';
   for (let n = int(rng, 0, 60); n > 0; n--) {
-    const cp = pick(rng, [() => int(rng, 0x20, 0x7e), () => int(rng, 0x80, 0x7ff), () => int(rng, 0x800, 0xd7ff), () => int(rng, 0x10000, 0x10ffff)])();
+    const cp = pick(rng, [
+      () => int(rng, 0x20, 0x7e),
+      () => int(rng, 0x80, 0x7ff),
+      () => int(rng, 0x800, 0xd7ff),
+      () => int(rng, 0x10000, 0x10ffff),
+    ])();
     s += String.fromCodePoint(cp);
   }
   const bytes = utf8(s);
@@ -76,15 +108,26 @@ function corpusStream(rng, role, shape) {
     for (let i = 0; i + 1 < bounds.length; i++) {
       const piece = payload.subarray(bounds[i], bounds[i + 1]); // text is cut mid-character too
       const fin = i + 2 === bounds.length;
-      frames.push(frame({ opcode: i === 0 ? (binary ? 2 : 1) : 0, fin, rsv1: i === 0 && compressed, payload: piece, mask: key(), lenForm: form(piece.length) }));
+      frames.push(
+        frame({
+          opcode: i === 0 ? (binary ? 2 : 1) : 0,
+          fin,
+          rsv1: i === 0 && compressed,
+          payload: piece,
+          mask: key(),
+          lenForm: form(piece.length),
+        }),
+      );
       if (!fin && chance(rng, 0.4)) control();
     }
   };
   const close = () => {
     const r = rng();
     let payload;
-    if (r < 0.15) payload = new Uint8Array(0); // no status: reported as 1005
-    else if (r < 0.2) payload = Uint8Array.of(0x03); // a 1-byte close payload is an error
+    if (r < 0.15)
+      payload = new Uint8Array(0); // no status: reported as 1005
+    else if (r < 0.2)
+      payload = Uint8Array.of(0x03); // a 1-byte close payload is an error
     else {
       const code = pick(rng, CLOSE_CODES);
       // Cutting the reason at 123 bytes may split a character: an invalid reason now and then.
@@ -97,7 +140,8 @@ function corpusStream(rng, role, shape) {
     for (let op = 0; op < 16; op++) frames.push(frame({ opcode: op, payload: randBytes(rng, int(rng, 0, 3)), mask: key() }));
   } else if (shape === 'many') {
     // More frames than one scan's table holds (4096): the decoder must rescan.
-    for (let n = int(rng, 4090, 4300); n > 0; n--) frames.push(frame({ opcode: pick(rng, [9, 10]), payload: randBytes(rng, int(rng, 0, 2)), mask: key() }));
+    for (let n = int(rng, 4090, 4300); n > 0; n--)
+      frames.push(frame({ opcode: pick(rng, [9, 10]), payload: randBytes(rng, int(rng, 0, 2)), mask: key() }));
   } else if (shape === 'huge') {
     // Over 1 MiB: the wasm backend stages at most 1 MiB at a time.
     control();
@@ -114,7 +158,12 @@ function corpusStream(rng, role, shape) {
  * Corpus streams by shape, with how often an input starts from each: the big shapes
  * are costly (a 1 MiB input takes ~100× a typical one), so they are picked rarely.
  */
-const SHAPES = [['mixed', 300, 0.963], ['opcodes', 20, 0.03], ['many', 6, 0.005], ['huge', 3, 0.002]];
+const SHAPES = [
+  ['mixed', 300, 0.963],
+  ['opcodes', 20, 0.03],
+  ['many', 6, 0.005],
+  ['huge', 3, 0.002],
+];
 
 export function buildCorpus(seed) {
   const rng = mulberry32(seed ^ 0xc0ffee);

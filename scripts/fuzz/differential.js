@@ -10,8 +10,17 @@ const digest = (d) => (d.length <= 64 ? hex(d) : `${d.length}:${createHash('sha2
 
 /** The error pairs the decoder is documented to produce (src/codec/errors.ts, close.ts). */
 const KNOWN_ERRORS = {
-  1002: ['WS_ERR_EXPECTED_MASK', 'WS_ERR_UNEXPECTED_MASK', 'WS_ERR_UNEXPECTED_RSV_2_3', 'WS_ERR_UNEXPECTED_RSV_1', 'WS_ERR_INVALID_OPCODE',
-    'WS_ERR_EXPECTED_FIN', 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'WS_ERR_INVALID_CLOSE_CODE'],
+  1002: [
+    'WS_ERR_EXPECTED_MASK',
+    'WS_ERR_UNEXPECTED_MASK',
+    'WS_ERR_UNEXPECTED_RSV_2_3',
+    'WS_ERR_UNEXPECTED_RSV_1',
+    'WS_ERR_INVALID_OPCODE',
+    'WS_ERR_EXPECTED_FIN',
+    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+    'WS_ERR_INVALID_CLOSE_CODE',
+  ],
   1007: ['WS_ERR_INVALID_UTF8'],
   1008: ['WS_ERR_TOO_MANY_FRAGMENTS'],
   1009: ['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'],
@@ -26,7 +35,9 @@ export function decodeOnce(bytes, options, role, backend, { sizes, shift }, plan
   const events = [];
   const record = (e) => events.push(e);
   const dec = new codec.FrameDecoder({
-    ...options, role, backend,
+    ...options,
+    role,
+    backend,
     // Digests are taken inside the callbacks: zero-copy views die when they return.
     onMessage: (d, isBinary, compressed) => record(['message', digest(d), plantBug ? !isBinary : isBinary, compressed]),
     onPing: (d) => record(['ping', digest(d)]),
@@ -56,7 +67,8 @@ export function decodeOnce(bytes, options, role, backend, { sizes, shift }, plan
   // The decoder owns a chunk, not the memory around it.
   const clean = (host, from, to) => host.subarray(from, to).every((x) => x === 0xa5);
   for (const [host, at, n] of hosts) {
-    if (!clean(host, 0, at) || !clean(host, at + n, host.length)) return { problem: 'the decoder wrote outside the chunk it was given', events };
+    if (!clean(host, 0, at) || !clean(host, at + n, host.length))
+      return { problem: 'the decoder wrote outside the chunk it was given', events };
   }
   const last = events.length - 1;
   const errors = events.filter((e) => e[0] === 'error');
@@ -64,7 +76,8 @@ export function decodeOnce(bytes, options, role, backend, { sizes, shift }, plan
   if (errors.length > 1) return { problem: 'more than one error', events };
   if (errors.length === 1 && events[last][0] !== 'error') return { problem: 'an event after the error', events };
   if (closeAt >= 0 && closeAt !== last) return { problem: 'an event after the close', events };
-  if (errors.length === 1 && !(KNOWN_ERRORS[errors[0][1]] ?? []).includes(errors[0][2])) return { problem: `undocumented error pair ${errors[0][1]} ${errors[0][2]}`, events };
+  if (errors.length === 1 && !(KNOWN_ERRORS[errors[0][1]] ?? []).includes(errors[0][2]))
+    return { problem: `undocumented error pair ${errors[0][1]} ${errors[0][2]}`, events };
   if ((dec.error === undefined) !== (errors.length === 0)) return { problem: 'dec.error does not match onError', events };
   return { events, closed: dec.closed };
 }
@@ -91,7 +104,11 @@ export function runInput(input, backends, mark, plant) {
           findings.push({ kind: 'invariant', role, where: label, problem: got.problem, events: got.events });
           continue;
         }
-        if (ref === undefined) { ref = got; refLabel = label; continue; }
+        if (ref === undefined) {
+          ref = got;
+          refLabel = label;
+          continue;
+        }
         if (JSON.stringify(got) !== JSON.stringify(ref)) {
           findings.push({ kind: 'disagreement', role, reference: refLabel, where: label, referenceResult: ref, result: got });
         }

@@ -11,9 +11,16 @@ export function writeFinding(dir, n, seed, input, finding) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${n}.json`);
   const repro = {
-    seed, inputIndex: input.index, reproduce: `node scripts/fuzz.js --replay ${file}`,
-    ...finding, hex: hex(input.bytes), length: input.bytes.length, options: input.options,
-    chunkings: input.chunkings, mutations: input.mutations, base: input.base,
+    seed,
+    inputIndex: input.index,
+    reproduce: `node scripts/fuzz.js --replay ${file}`,
+    ...finding,
+    hex: hex(input.bytes),
+    length: input.bytes.length,
+    options: input.options,
+    chunkings: input.chunkings,
+    mutations: input.mutations,
+    base: input.base,
   };
   writeFileSync(file, JSON.stringify(repro, null, 1));
   return file;

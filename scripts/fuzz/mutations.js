@@ -13,8 +13,13 @@ export function frameStarts(b) {
     starts.push(p);
     let len = b[p + 1] & 0x7f;
     let h = 2;
-    if (len === 126) { len = (b[p + 2] << 8) | b[p + 3]; h = 4; }
-    else if (len === 127) { len = b[p + 6] * 2 ** 24 + ((b[p + 7] << 16) | (b[p + 8] << 8) | b[p + 9]); h = 10; }
+    if (len === 126) {
+      len = (b[p + 2] << 8) | b[p + 3];
+      h = 4;
+    } else if (len === 127) {
+      len = b[p + 6] * 2 ** 24 + ((b[p + 7] << 16) | (b[p + 8] << 8) | b[p + 9]);
+      h = 10;
+    }
     p += h + (b[p + 1] & 0x80 ? 4 : 0) + len;
   }
   return starts.length ? starts : [0];
@@ -26,8 +31,14 @@ function position(rng, b, starts) {
 }
 
 export const MUTATIONS = {
-  bitflip(rng, b, starts) { if (b.length) b[position(rng, b, starts)] ^= 1 << int(rng, 0, 7); return b; },
-  interesting(rng, b, starts) { if (b.length) b[position(rng, b, starts)] = pick(rng, INTERESTING); return b; },
+  bitflip(rng, b, starts) {
+    if (b.length) b[position(rng, b, starts)] ^= 1 << int(rng, 0, 7);
+    return b;
+  },
+  interesting(rng, b, starts) {
+    if (b.length) b[position(rng, b, starts)] = pick(rng, INTERESTING);
+    return b;
+  },
   length(rng, b, starts) {
     // Rewrite a frame's length field in place (the payload stays: the stream misframes).
     const p = pick(rng, starts);
@@ -36,7 +47,15 @@ export const MUTATIONS = {
     if (field < 126 || chance(rng, 0.3)) b[p + 1] = (b[p + 1] & 0x80) | pick(rng, [0, 1, 125, 126, 127, int(rng, 0, 127)]);
     else {
       const ext = field === 126 ? 2 : 8;
-      const v = pick(rng, [[0], [0xff], [0x7f, 0xff], [0x80], [0, 1], [0x00, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff], [0, 0, 0, 1, 0, 0, 0, 0]]);
+      const v = pick(rng, [
+        [0],
+        [0xff],
+        [0x7f, 0xff],
+        [0x80],
+        [0, 1],
+        [0x00, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff],
+        [0, 0, 0, 1, 0, 0, 0, 0],
+      ]);
       for (let i = 0; i < ext && p + 2 + i < b.length; i++) b[p + 2 + i] = v[i] ?? 0;
     }
     return b;

@@ -11,9 +11,29 @@ import { makeInput } from './input.js';
 function fuzzWorker({ seed, maxInputs, deadline, findingsDir, plant, state }) {
   const backends = codec.availableBackends().map((n) => codec.getBackend(n));
   const corpus = buildCorpus(seed);
-  const stats = { inputs: 0, perBackend: Object.fromEntries(backends.map((b) => [b.name, 0])), signatures: new Set(), errorCodes: new Set(), withMessage: 0, slowest: { ms: 0, input: -1, length: 0 }, findings: 0, distinct: new Set(), files: [] };
-  const snapshot = () => ({ ...stats, signatures: stats.signatures.size, errorCodes: [...stats.errorCodes].sort(), distinct: stats.distinct.size, backends: backends.map((b) => b.name) });
-  const mark = (r, b, c) => { Atomics.store(state, 2, r); Atomics.store(state, 3, b); Atomics.store(state, 4, c); };
+  const stats = {
+    inputs: 0,
+    perBackend: Object.fromEntries(backends.map((b) => [b.name, 0])),
+    signatures: new Set(),
+    errorCodes: new Set(),
+    withMessage: 0,
+    slowest: { ms: 0, input: -1, length: 0 },
+    findings: 0,
+    distinct: new Set(),
+    files: [],
+  };
+  const snapshot = () => ({
+    ...stats,
+    signatures: stats.signatures.size,
+    errorCodes: [...stats.errorCodes].sort(),
+    distinct: stats.distinct.size,
+    backends: backends.map((b) => b.name),
+  });
+  const mark = (r, b, c) => {
+    Atomics.store(state, 2, r);
+    Atomics.store(state, 3, b);
+    Atomics.store(state, 4, c);
+  };
   let lastReport = Date.now();
   for (let i = 0; i < maxInputs && Date.now() < deadline; i++) {
     const input = makeInput(corpus, seed, i);
@@ -42,7 +62,10 @@ function fuzzWorker({ seed, maxInputs, deadline, findingsDir, plant, state }) {
         if (stats.files.length < MAX_FINDING_FILES) stats.files.push(writeFinding(findingsDir, stats.files.length + 1, seed, input, f));
       }
     }
-    if (Date.now() - lastReport >= 1000) { parentPort.postMessage({ type: 'stats', stats: snapshot() }); lastReport = Date.now(); }
+    if (Date.now() - lastReport >= 1000) {
+      parentPort.postMessage({ type: 'stats', stats: snapshot() });
+      lastReport = Date.now();
+    }
   }
   parentPort.postMessage({ type: 'done', stats: snapshot() });
 }

@@ -5,20 +5,15 @@ import { backend, forceBackend, forcedBackendFromEnv, registerBackend } from './
 import type { BackendName } from './types.js';
 import { createWasmBackend, simdSupported } from './wasm.js';
 
-export type WasmSource =
-  | WebAssembly.Module
-  | ArrayBuffer
-  | ArrayBufferView
-  | URL
-  | string
-  | Response
-  | PromiseLike<Response>;
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response | PromiseLike<Response>;
 
 /** Where the built kernels sit relative to this file (dist/backend/ → build/). */
 function defaultSource(): URL {
   // workerd leaves import.meta.url undefined, and forbids compiling wasm from bytes anyway.
   if (typeof import.meta.url !== 'string') {
-    throw new Error("wscodec: this runtime has no module URL to find the wasm kernels by; import the .wasm as a module and pass it: import wasm from 'wscodec/wasm/simd'; await init(wasm)");
+    throw new Error(
+      "wscodec: this runtime has no module URL to find the wasm kernels by; import the .wasm as a module and pass it: import wasm from 'wscodec/wasm/simd'; await init(wasm)",
+    );
   }
   return new URL(simdSupported() ? '../../build/wscodec.simd.wasm' : '../../build/wscodec.wasm', import.meta.url);
 }

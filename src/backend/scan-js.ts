@@ -2,9 +2,25 @@
 // statement for statement, so the differential tests can hold the two to identical output.
 
 import {
-  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, ERR_CONTROL_FIN, ERR_CONTROL_LENGTH,
-  ERR_EXPECTED_MASK, ERR_LENGTH_64, ERR_OPCODE, ERR_RSV_1, ERR_RSV_2_3, ERR_TOO_BIG, ERR_UNEXPECTED_MASK,
-  FRAME_BAD_UTF8, FRAME_FIN, SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
+  ENTRY_FLAGS,
+  ENTRY_INTS,
+  ENTRY_LENGTH,
+  ENTRY_OFFSET,
+  ERR_CONTROL_FIN,
+  ERR_CONTROL_LENGTH,
+  ERR_EXPECTED_MASK,
+  ERR_LENGTH_64,
+  ERR_OPCODE,
+  ERR_RSV_1,
+  ERR_RSV_2_3,
+  ERR_TOO_BIG,
+  ERR_UNEXPECTED_MASK,
+  FRAME_BAD_UTF8,
+  FRAME_FIN,
+  SCAN_ALLOW_RSV1,
+  SCAN_REJECT_MASK,
+  SCAN_REQUIRE_MASK,
+  SCAN_VALIDATE_UTF8,
 } from './scan-contract.js';
 import { UTF8_ACCEPT, utf8StepJs } from './utf8-dfa.js';
 import { wordsOf, xorInPlace } from './xor.js';
@@ -43,8 +59,14 @@ function checkSecondByte(b0: number, b1: number, flags: number): number {
 }
 
 export function scanJs(
-  bytes: Uint8Array, start: number, end: number, flags: number, maxPayload: number,
-  capacity: number, out: ScanOutput, wholeUtf8: WholeUtf8 | undefined,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  flags: number,
+  maxPayload: number,
+  capacity: number,
+  out: ScanOutput,
+  wholeUtf8: WholeUtf8 | undefined,
 ): number {
   const table = out.table;
   // One word view for every frame of this call (made on first need).
@@ -74,13 +96,19 @@ export function scanJs(
     } else if (length === 127) {
       if (avail < 10) break;
       const high = ((bytes[p + 2] << 24) | (bytes[p + 3] << 16) | (bytes[p + 4] << 8) | bytes[p + 5]) >>> 0;
-      if (high >= 0x80000000) { error = ERR_LENGTH_64; break; }
+      if (high >= 0x80000000) {
+        error = ERR_LENGTH_64;
+        break;
+      }
       const low = ((bytes[p + 6] << 24) | (bytes[p + 7] << 16) | (bytes[p + 8] << 8) | bytes[p + 9]) >>> 0;
       // Exact below 2^53; above that only "too big" matters and any huge value says so.
       length = high * 0x100000000 + low;
       header = 10;
     }
-    if (length > maxPayload && !(b0 & 0x08)) { error = ERR_TOO_BIG; break; }
+    if (length > maxPayload && !(b0 & 0x08)) {
+      error = ERR_TOO_BIG;
+      break;
+    }
     const masked = b1 & 0x80;
     let key = 0;
     if (masked) {
@@ -94,7 +122,7 @@ export function scanJs(
     const entry = count * ENTRY_INTS;
     count++;
     if (avail - header < length) {
-      if (masked) xorInPlace(bytes, payload, end, key, (words ??= wordsOf(bytes)));
+      if (masked) xorInPlace(bytes, payload, end, key, words ?? wordsOf(bytes));
       table[entry + ENTRY_FLAGS] = frameFlags;
       table[entry + ENTRY_OFFSET] = payload;
       table[entry + ENTRY_LENGTH] = length;
@@ -106,9 +134,10 @@ export function scanJs(
     const next = payload + length;
     if (masked) xorInPlace(bytes, payload, next, key, (words ??= wordsOf(bytes)));
     if (frameFlags === (1 | FRAME_FIN) && flags & SCAN_VALIDATE_UTF8) {
-      const valid = wholeUtf8 !== undefined && length >= PLATFORM_UTF8_MIN
-        ? wholeUtf8(bytes.subarray(payload, next))
-        : utf8StepJs(bytes, UTF8_ACCEPT, payload, next) === UTF8_ACCEPT;
+      const valid =
+        wholeUtf8 !== undefined && length >= PLATFORM_UTF8_MIN
+          ? wholeUtf8(bytes.subarray(payload, next))
+          : utf8StepJs(bytes, UTF8_ACCEPT, payload, next) === UTF8_ACCEPT;
       if (!valid) frameFlags |= FRAME_BAD_UTF8;
     }
     table[entry + ENTRY_FLAGS] = frameFlags;

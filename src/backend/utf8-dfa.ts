@@ -6,11 +6,32 @@
 // UTF8_REJECT is sticky, reached at the first byte that cannot continue a valid sequence.
 
 const enum Cls {
-  Ascii, Cont80, Cont90, ContA0, Invalid, Lead2, LeadE0, Lead3, LeadED, LeadF0, Lead4, LeadF4,
+  Ascii,
+  Cont80,
+  Cont90,
+  ContA0,
+  Invalid,
+  Lead2,
+  LeadE0,
+  Lead3,
+  LeadED,
+  LeadF0,
+  Lead4,
+  LeadF4,
 }
 export const CLASS_COUNT = 12;
 
-const enum State { Accept, Reject, Need1, Need2, E0, ED, Need3, F0, F4 }
+const enum State {
+  Accept,
+  Reject,
+  Need1,
+  Need2,
+  E0,
+  ED,
+  Need3,
+  F0,
+  F4,
+}
 const STATE_COUNT = 9;
 
 export const UTF8_ACCEPT = 0;

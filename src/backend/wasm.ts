@@ -9,7 +9,13 @@
 
 import { jsMask, JsKernels } from './js.js';
 import {
-  ENTRY_INTS, RESULT_CONSUMED, RESULT_ERROR, RESULT_INTS, RESULT_PARTIAL, RESULT_PARTIAL_KEY, TABLE_CAPACITY,
+  ENTRY_INTS,
+  RESULT_CONSUMED,
+  RESULT_ERROR,
+  RESULT_INTS,
+  RESULT_PARTIAL,
+  RESULT_PARTIAL_KEY,
+  TABLE_CAPACITY,
 } from './scan-contract.js';
 import type { Backend, Kernels } from './types.js';
 import { UTF8_CLASSES, UTF8_TRANSITIONS } from './utf8-dfa.js';
@@ -34,7 +40,11 @@ const WINDOW_MIN = 4096;
 
 const align = (n: number, to: number) => (n + to - 1) & -to;
 
-interface Slot { tableAddr: number; resultAddr: number; table: Int32Array }
+interface Slot {
+  tableAddr: number;
+  resultAddr: number;
+  table: Int32Array;
+}
 
 class WasmMemory {
   readonly bytes: Uint8Array;
@@ -205,10 +215,35 @@ export function createWasmBackend(instance: WebAssembly.Instance): Backend {
 
 /** A tiny module using a v128 instruction: validates only where SIMD is supported. */
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
-  0x03, 0x02, 0x01, 0x00, // one function of type 0
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x11, 0x0b, // i32.const 0; i32x4.splat; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // one function of type 0
+  0x0a,
+  0x08,
+  0x01,
+  0x06,
+  0x00,
+  0x41,
+  0x00,
+  0xfd,
+  0x11,
+  0x0b, // i32.const 0; i32x4.splat; end
 ]);
 
 export function simdSupported(): boolean {

@@ -15,7 +15,7 @@ export function rotateKey(key: number, offset: number): number {
 
 /** Reads four mask-key bytes as a little-endian word. */
 export function keyWord(key: Uint8Array, at = 0): number {
-  return (key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24)) | 0;
+  return key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24) | 0;
 }
 
 /** A word view over a whole ArrayBuffer, for xorInPlace calls on many regions of it. */

@@ -7,8 +7,20 @@
 
 import { activeBackend } from '../backend/select.js';
 import {
-  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, FRAME_BAD_UTF8, FRAME_FIN, FRAME_OPCODE, FRAME_RSV1,
-  MAX_FRAME_LENGTH, SCAN_ALLOW_RSV1, SCAN_REJECT_MASK, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8, TABLE_CAPACITY,
+  ENTRY_FLAGS,
+  ENTRY_INTS,
+  ENTRY_LENGTH,
+  ENTRY_OFFSET,
+  FRAME_BAD_UTF8,
+  FRAME_FIN,
+  FRAME_OPCODE,
+  FRAME_RSV1,
+  MAX_FRAME_LENGTH,
+  SCAN_ALLOW_RSV1,
+  SCAN_REJECT_MASK,
+  SCAN_REQUIRE_MASK,
+  SCAN_VALIDATE_UTF8,
+  TABLE_CAPACITY,
 } from '../backend/scan-contract.js';
 import type { Backend, Kernels } from '../backend/types.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from '../backend/utf8-dfa.js';
@@ -51,7 +63,11 @@ const EAGER_BYTES = 1 << 20;
 /** A fragmented message's buffer starts at least this big, then doubles. */
 const FRAGMENT_START_BYTES = 4096;
 
-const enum Phase { Open, Closed, Failed }
+const enum Phase {
+  Open,
+  Closed,
+  Failed,
+}
 
 const NOTHING_THROWN = Symbol('nothing thrown');
 const EMPTY = new Uint8Array(0);
@@ -110,9 +126,10 @@ export class FrameDecoder {
     this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
     this.validateUtf8 = !options.skipUtf8Validation;
     this.zeroCopy = options.zeroCopy === true;
-    this.scanFlags = (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_REJECT_MASK)
-      | (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0)
-      | (this.validateUtf8 ? SCAN_VALIDATE_UTF8 : 0);
+    this.scanFlags =
+      (options.role === 'server' ? SCAN_REQUIRE_MASK : SCAN_REJECT_MASK) |
+      (options.allowRsv1 ? SCAN_ALLOW_RSV1 : 0) |
+      (this.validateUtf8 ? SCAN_VALIDATE_UTF8 : 0);
     this.k = (options.backend ?? activeBackend()).kernels();
     this.events = events;
   }
@@ -270,9 +287,7 @@ export class FrameDecoder {
           this.fail(invalidUtf8('a text message'));
           return;
         }
-        const data = viewBuffer !== null
-          ? viewOf(viewBuffer, viewBase + offset, length)
-          : k.bytes.slice(offset, offset + length);
+        const data = viewBuffer !== null ? viewOf(viewBuffer, viewBase + offset, length) : k.bytes.slice(offset, offset + length);
         this.emitMessage(data, opcode === Opcode.Binary, (flags & FRAME_RSV1) !== 0);
       } else if (opcode >= 8) {
         this.handleControl(opcode, k.bytes, offset, length, view, delta);
@@ -292,8 +307,7 @@ export class FrameDecoder {
     if ((flags & FRAME_OPCODE) >= 8) {
       this.controlFilled = 0;
       if (this.control === EMPTY) this.control = new Uint8Array(125);
-    }
-    else if (!this.beginFrame(flags, length)) return;
+    } else if (!this.beginFrame(flags, length)) return;
     const seen = stop - offset;
     this.frameFlags = flags;
     this.frameKey = key;

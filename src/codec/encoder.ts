@@ -53,8 +53,14 @@ export function encodeFrame(opcode: Opcode, payload: Uint8Array | string, option
   } else {
     out[1] = maskBit | 127;
     const high = Math.floor(length / 0x100000000);
-    out[2] = high >>> 24; out[3] = (high >>> 16) & 0xff; out[4] = (high >>> 8) & 0xff; out[5] = high & 0xff;
-    out[6] = length >>> 24; out[7] = (length >>> 16) & 0xff; out[8] = (length >>> 8) & 0xff; out[9] = length & 0xff;
+    out[2] = high >>> 24;
+    out[3] = (high >>> 16) & 0xff;
+    out[4] = (high >>> 8) & 0xff;
+    out[5] = high & 0xff;
+    out[6] = length >>> 24;
+    out[7] = (length >>> 16) & 0xff;
+    out[8] = (length >>> 8) & 0xff;
+    out[9] = length & 0xff;
   }
 
   if (key !== null) {

@@ -21,10 +21,16 @@ Set WSCODEC_BACKEND=native|wasm|js to pin the codec backend.`;
 export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'echo': return runEcho(rest);
-    case 'chat': return runChat(rest);
-    case 'connect': return runConnect(rest);
-    case undefined: case '-h': case '--help': case 'help':
+    case 'echo':
+      return runEcho(rest);
+    case 'chat':
+      return runChat(rest);
+    case 'connect':
+      return runConnect(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
       console.log(USAGE);
       return command === undefined ? 1 : 0;
     default:
@@ -52,17 +58,26 @@ function stopOnSignal(stop: () => Promise<void>): void {
   const onSignal = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    stop().then(() => process.exit(0), () => process.exit(1));
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
 
 async function runEcho(argv: string[]): Promise<undefined> {
-  const { values } = parseArgs({ args: argv, options: {
-    port: { type: 'string', short: 'p' }, host: { type: 'string' }, deflate: { type: 'boolean' },
-    'max-payload': { type: 'string' }, 'handshake-timeout': { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      deflate: { type: 'boolean' },
+      'max-payload': { type: 'string' },
+      'handshake-timeout': { type: 'string' },
+    },
+  });
   const echo = await startEcho({
     port: portOf(values.port, 9001),
     host: values.host,
@@ -76,19 +91,31 @@ async function runEcho(argv: string[]): Promise<undefined> {
 }
 
 async function runChat(argv: string[]): Promise<undefined> {
-  const { values } = parseArgs({ args: argv, options: {
-    port: { type: 'string', short: 'p' }, host: { type: 'string' }, redis: { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      redis: { type: 'string' },
+    },
+  });
   const chat = await startChat({ port: portOf(values.port, 8080), host: values.host, redis: values.redis });
-  console.log(`wscodec chat demo on ${chat.httpUrl} (WebSocket endpoint ${chat.url}, backend: ${backend}${chat.redis ? `, redis: ${chat.redis}` : ''})`);
+  console.log(
+    `wscodec chat demo on ${chat.httpUrl} (WebSocket endpoint ${chat.url}, backend: ${backend}${chat.redis ? `, redis: ${chat.redis}` : ''})`,
+  );
   stopOnSignal(chat.close);
   return undefined;
 }
 
 async function runConnect(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
-    protocol: { type: 'string', multiple: true }, 'no-deflate': { type: 'boolean' },
-  } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      protocol: { type: 'string', multiple: true },
+      'no-deflate': { type: 'boolean' },
+    },
+  });
   if (positionals.length !== 1) throw new Error('connect needs exactly one URL');
   const ws = new WebSocket(positionals[0], values.protocol ?? [], { perMessageDeflate: !values['no-deflate'] });
   let lines: ReturnType<typeof createInterface> | undefined;

@@ -338,5 +338,11 @@ function responseHead(res: HandshakeResponse | IncomingMessage): ResponseHead {
   if (!(res instanceof IncomingMessage)) return res;
   const headers: Record<string, string> = {};
   for (const name of Object.keys(res.headers)) headers[name] = headerOf(res, name)!;
-  return { httpVersion: res.httpVersion, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, rawHeaders: res.rawHeaders };
+  return {
+    httpVersion: res.httpVersion,
+    statusCode: res.statusCode ?? 0,
+    statusMessage: res.statusMessage ?? '',
+    headers,
+    rawHeaders: res.rawHeaders,
+  };
 }

@@ -37,7 +37,10 @@ export function clientDeflateOffer(options: PerMessageDeflateOptions): string {
 }
 
 /** Client: check the server's answer; anything not offered fails the connection. */
-export function clientDeflateAccept(header: string | undefined, options: PerMessageDeflateOptions | undefined): NegotiatedDeflate | undefined {
+export function clientDeflateAccept(
+  header: string | undefined,
+  options: PerMessageDeflateOptions | undefined,
+): NegotiatedDeflate | undefined {
   if (header === undefined) return undefined;
   return { params: acceptServerExtensions(header, options), extensions: header, options: options! };
 }

@@ -43,9 +43,10 @@ export async function startEcho(options: EchoOptions = {}): Promise<EchoServer> 
     url: `ws://${urlHost}:${port}`,
     port,
     server,
-    close: () => new Promise<void>((resolve) => {
-      for (const ws of server.clients ?? []) ws.terminate();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of server.clients ?? []) ws.terminate();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -8,24 +8,38 @@ import type { EventEmitter } from 'node:events';
 type Kind = 'open' | 'message' | 'error' | 'close';
 
 export class WsEvent {
-  constructor(readonly type: string, readonly target: unknown) {}
+  constructor(
+    readonly type: string,
+    readonly target: unknown,
+  ) {}
 }
 
 export class MessageEvent extends WsEvent {
-  constructor(target: unknown, readonly data: unknown) {
+  constructor(
+    target: unknown,
+    readonly data: unknown,
+  ) {
     super('message', target);
   }
 }
 
 export class CloseEvent extends WsEvent {
-  constructor(target: unknown, readonly code: number, readonly reason: string, readonly wasClean: boolean) {
+  constructor(
+    target: unknown,
+    readonly code: number,
+    readonly reason: string,
+    readonly wasClean: boolean,
+  ) {
     super('close', target);
   }
 }
 
 export class ErrorEvent extends WsEvent {
   readonly message: string;
-  constructor(target: unknown, readonly error: unknown) {
+  constructor(
+    target: unknown,
+    readonly error: unknown,
+  ) {
     super('error', target);
     this.message = error instanceof Error ? error.message : String(error);
   }
@@ -50,9 +64,12 @@ function wrap(target: Target, type: Kind, listener: Listener, attribute: boolean
   };
   const wrapped = ((...args: any[]) => {
     switch (type) {
-      case 'open': return call(new WsEvent('open', target));
-      case 'error': return call(new ErrorEvent(target, args[0]));
-      case 'close': return call(new CloseEvent(target, args[0], String(args[1] ?? ''), target[kWasClean] === true));
+      case 'open':
+        return call(new WsEvent('open', target));
+      case 'error':
+        return call(new ErrorEvent(target, args[0]));
+      case 'close':
+        return call(new CloseEvent(target, args[0], String(args[1] ?? ''), target[kWasClean] === true));
       case 'message': {
         const [data, isBinary] = args;
         return call(new MessageEvent(target, isBinary ? data : data.toString()));

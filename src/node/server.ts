@@ -37,7 +37,11 @@ export interface ServerOptions {
   WebSocket?: typeof WebSocket;
 }
 
-const enum State { Running, Closing, Closed }
+const enum State {
+  Running,
+  Closing,
+  Closed,
+}
 
 const upgradedSockets = new WeakSet<Duplex>();
 
@@ -68,16 +72,19 @@ export class WebSocketServer extends EventEmitter {
 
     if (options.port != null) {
       const timeout = this.options.handshakeTimeout!;
-      const server = createServer({
-        // Slow or oversized request heads are refused by Node's parser (408 / 431).
-        headersTimeout: timeout,
-        requestTimeout: timeout,
-        connectionsCheckingInterval: Math.max(250, Math.min(timeout / 2, 30_000)),
-      }, (_req, res) => {
-        const body = 'Upgrade Required';
-        res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain', Connection: 'close' });
-        res.end(body);
-      });
+      const server = createServer(
+        {
+          // Slow or oversized request heads are refused by Node's parser (408 / 431).
+          headersTimeout: timeout,
+          requestTimeout: timeout,
+          connectionsCheckingInterval: Math.max(250, Math.min(timeout / 2, 30_000)),
+        },
+        (_req, res) => {
+          const body = 'Upgrade Required';
+          res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain', Connection: 'close' });
+          res.end(body);
+        },
+      );
       server.listen(options.port, options.host, options.backlog, callback);
       this._server = server;
       this._ownServer = true;
@@ -194,8 +201,14 @@ export class WebSocketServer extends EventEmitter {
   }
 
   private _complete(
-    key: string, protocol: string | undefined, deflate: NegotiatedDeflate | null, req: IncomingMessage,
-    socket: Duplex, head: Buffer, callback: (ws: WebSocket, req: IncomingMessage) => void, onSocketError: () => void,
+    key: string,
+    protocol: string | undefined,
+    deflate: NegotiatedDeflate | null,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback: (ws: WebSocket, req: IncomingMessage) => void,
+    onSocketError: () => void,
   ): void {
     if (!socket.readable || !socket.writable) {
       socket.destroy();

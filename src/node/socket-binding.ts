@@ -21,7 +21,10 @@ type BoundSocket = Duplex & { [kBinding]?: SocketBinding };
 export class SocketBinding implements Transport, ConnectionEvents {
   conn!: Connection;
 
-  constructor(readonly socket: Duplex, private readonly owner: BindingOwner) {}
+  constructor(
+    readonly socket: Duplex,
+    private readonly owner: BindingOwner,
+  ) {}
 
   /** Starts reading: bytes go to the connection; frames sent while handling a read leave in one write. */
   attach(conn: Connection): void {

@@ -386,7 +386,6 @@ export interface SendOptions {
   mask?: boolean;
 }
 
-
 function isBlob(data: unknown): data is Blob {
   return typeof Blob === 'function' && data instanceof Blob;
 }

@@ -30,20 +30,34 @@ class Fifo<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
 
-  get size(): number { return this.#items.length - this.#head; }
-  push(item: T): void { this.#items.push(item); }
-  peek(): T | undefined { return this.#items[this.#head]; }
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
 
   shift(): T | undefined {
     const items = this.#items;
     const item = items[this.#head];
     items[this.#head++] = undefined;
-    if (this.#head === items.length) { items.length = 0; this.#head = 0; }
-    else if (this.#head >= 1024 && this.#head * 2 >= items.length) { items.splice(0, this.#head); this.#head = 0; }
+    if (this.#head === items.length) {
+      items.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
+      items.splice(0, this.#head);
+      this.#head = 0;
+    }
     return item;
   }
 
-  clear(): void { this.#items.length = 0; this.#head = 0; }
+  clear(): void {
+    this.#items.length = 0;
+    this.#head = 0;
+  }
 }
 
 interface Job {
@@ -98,7 +112,9 @@ interface Op {
 
 type ZStream = DeflateRaw | InflateRaw;
 
-const IDLE = 0, WAITING = 1, RUNNING = 2;
+const IDLE = 0,
+  WAITING = 1,
+  RUNNING = 2;
 const NOOP = () => {};
 
 class Lane implements Job {
@@ -155,7 +171,9 @@ class Lane implements Job {
       // Bad zlibDeflateOptions/zlibInflateOptions surface here, on first use; fail the op
       // asynchronously like any other zlib error.
       this.#drop();
-      process.nextTick(() => { if (this.#state === RUNNING && !this.owner.closed) this.#finish(err as Error, undefined); });
+      process.nextTick(() => {
+        if (this.#state === RUNNING && !this.owner.closed) this.#finish(err as Error, undefined);
+      });
     }
     return true;
   }
@@ -164,8 +182,12 @@ class Lane implements Job {
     const options: ZlibOptions = { ...this.zlibOptions, windowBits: this.windowBits, flush: constants.Z_SYNC_FLUSH };
     const stream = this.inflate ? createInflateRaw(options) : createDeflateRaw(options);
     // Every handler checks identity: a stream we dropped may still report in after destroy().
-    stream.on('data', (chunk: Buffer) => { if (this.#stream === stream) this.#onData(chunk); });
-    stream.on('error', (err: Error) => { if (this.#stream === stream) this.#onError(err); });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.#stream === stream) this.#onData(chunk);
+    });
+    stream.on('error', (err: Error) => {
+      if (this.#stream === stream) this.#onError(err);
+    });
     this.#written = (err) => {
       // Errors arrive through 'error'.
       if (!err && this.#stream === stream && this.#state === RUNNING && !this.owner.closed) this.#onWritten();
@@ -284,12 +306,22 @@ class ZlibCompressor implements MessageCompressor {
     // zlib refuses raw deflate with an 8-bit window; its 9-bit output never reaches back
     // more than 250 bytes, so it is valid for a peer inflating with 256 (see
     // src/protocol/permessage-deflate.ts).
-    this.#deflate = new Lane(this, false, Math.max(ourBits, 9),
-      server ? params.serverNoContextTakeover : params.clientNoContextTakeover, options.zlibDeflateOptions);
+    this.#deflate = new Lane(
+      this,
+      false,
+      Math.max(ourBits, 9),
+      server ? params.serverNoContextTakeover : params.clientNoContextTakeover,
+      options.zlibDeflateOptions,
+    );
     // Resetting after each message when the peer promised no context takeover costs
     // little and turns a peer that breaks the promise into a 1007 instead of silence.
-    this.#inflate = new Lane(this, true, peerBits,
-      server ? params.clientNoContextTakeover : params.serverNoContextTakeover, options.zlibInflateOptions);
+    this.#inflate = new Lane(
+      this,
+      true,
+      peerBits,
+      server ? params.clientNoContextTakeover : params.serverNoContextTakeover,
+      options.zlibInflateOptions,
+    );
   }
 
   compress(data: Uint8Array, fin: boolean, callback: DeflateCallback): void {

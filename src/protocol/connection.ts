@@ -69,7 +69,14 @@ export interface ConnectionOptions {
   generateMask?: (key: Uint8Array) => void;
 }
 
-const enum Kind { Message, Inflate, Ping, Pong, Close, Error }
+const enum Kind {
+  Message,
+  Inflate,
+  Ping,
+  Pong,
+  Close,
+  Error,
+}
 
 interface Pending {
   kind: Kind;
@@ -89,7 +96,11 @@ interface QueuedSend {
   callback?: WriteCallback;
 }
 
-const enum Wait { Nothing, Compression, Blob }
+const enum Wait {
+  Nothing,
+  Compression,
+  Blob,
+}
 
 /** The part of a Blob a send needs (Node's and the web's Blob both have it). */
 export interface BlobLike {
@@ -163,7 +174,11 @@ export class Connection {
   private flooded = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly transport: Transport, private readonly events: ConnectionEvents, options: ConnectionOptions) {
+  constructor(
+    private readonly transport: Transport,
+    private readonly events: ConnectionEvents,
+    options: ConnectionOptions,
+  ) {
     this.maskFrames = options.role === 'client';
     this.generateMask = options.generateMask;
     this.autoPong = options.autoPong !== false;
@@ -172,13 +187,16 @@ export class Connection {
     this.compressor = options.compressor;
     this.threshold = options.compressThreshold ?? 1024;
     this.validateUtf8 = !options.skipUtf8Validation;
-    this.decoder = new FrameDecoder({
-      role: options.role,
-      maxPayload: options.maxPayload,
-      skipUtf8Validation: options.skipUtf8Validation,
-      allowRsv1: this.compressor !== undefined,
-      backend: options.backend,
-    }, this);
+    this.decoder = new FrameDecoder(
+      {
+        role: options.role,
+        maxPayload: options.maxPayload,
+        skipUtf8Validation: options.skipUtf8Validation,
+        allowRsv1: this.compressor !== undefined,
+        backend: options.backend,
+      },
+      this,
+    );
   }
 
   // ---- the decoder's events (methods, not closures: a server keeps thousands of these) ----
@@ -234,14 +252,22 @@ export class Connection {
 
   private dispatch(item: Pending): void {
     switch (item.kind) {
-      case Kind.Message: this.events.message(item.data!, item.isBinary!); break;
+      case Kind.Message:
+        this.events.message(item.data!, item.isBinary!);
+        break;
       case Kind.Ping:
         if (this.autoPong) this.answerPing(item.data!);
         this.events.ping(item.data!);
         break;
-      case Kind.Pong: this.events.pong(item.data!); break;
-      case Kind.Close: this.peerClosed(item.code!, item.reason!); break;
-      case Kind.Error: this.fail(item.error!); break;
+      case Kind.Pong:
+        this.events.pong(item.data!);
+        break;
+      case Kind.Close:
+        this.peerClosed(item.code!, item.reason!);
+        break;
+      case Kind.Error:
+        this.fail(item.error!);
+        break;
     }
   }
 
@@ -273,7 +299,8 @@ export class Connection {
       if (this.readyState === ReadyState.CLOSED) return;
       if (err) {
         item.kind = Kind.Error;
-        item.error = err instanceof ProtocolError ? err : new ProtocolError(err.message, CloseCode.InvalidPayload, 'WS_ERR_INVALID_COMPRESSED_DATA');
+        item.error =
+          err instanceof ProtocolError ? err : new ProtocolError(err.message, CloseCode.InvalidPayload, 'WS_ERR_INVALID_COMPRESSED_DATA');
       } else if (!item.isBinary && this.validateUtf8 && !isValidUtf8(data!)) {
         item.kind = Kind.Error;
         item.error = invalidUtf8('a compressed text message');
@@ -357,16 +384,21 @@ export class Connection {
 
   /** Queues reading `blob`; `write` sends its bytes when it is this send's turn. */
   private afterBlob(blob: BlobLike, callback: WriteCallback | undefined, write: (bytes: Uint8Array) => void): void {
-    this.enqueue(blob.size, () => {
-      this.startWait(Wait.Blob, blob.size, callback);
-      blob.arrayBuffer().then(
-        (buffer) => this.resumeAfterWait(callback, () => write(new Uint8Array(buffer))),
-        (err: Error) => this.resumeAfterWait(callback, () => {
-          callback?.(err);
-          this.fail(new ProtocolError(`Reading a Blob failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_BLOB_READ_FAILED'));
-        }),
-      );
-    }, callback);
+    this.enqueue(
+      blob.size,
+      () => {
+        this.startWait(Wait.Blob, blob.size, callback);
+        blob.arrayBuffer().then(
+          (buffer) => this.resumeAfterWait(callback, () => write(new Uint8Array(buffer))),
+          (err: Error) =>
+            this.resumeAfterWait(callback, () => {
+              callback?.(err);
+              this.fail(new ProtocolError(`Reading a Blob failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_BLOB_READ_FAILED'));
+            }),
+        );
+      },
+      callback,
+    );
   }
 
   private plan(size: number, isBinary: boolean, options: SendFlags): FramePlan {
@@ -412,7 +444,11 @@ export class Connection {
         this.resumeAfterWait(callback, () => {
           if (err) {
             callback?.(err);
-            this.fail(err instanceof ProtocolError ? err : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'));
+            this.fail(
+              err instanceof ProtocolError
+                ? err
+                : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'),
+            );
           } else {
             this.writeFrame(opcode, compressed!, fin, rsv1, mask, callback);
           }
@@ -495,10 +531,14 @@ export class Connection {
     // forgetContext() runs inside the queued step: every compress() called before it (sends
     // still waiting in the outbox) keeps the context, the first one called after it resets.
     this.afterFragments(frames, callback, () =>
-      this.enqueue(0, () => {
-        this.transport.write(frames, callback);
-        compressor.forgetContext!();
-      }, callback),
+      this.enqueue(
+        0,
+        () => {
+          this.transport.write(frames, callback);
+          compressor.forgetContext!();
+        },
+        callback,
+      ),
     );
   }
 

@@ -37,14 +37,24 @@ export const DEFAULT_EXTENSION_LIMITS: Readonly<Required<ExtensionLimits>> = {
   maxParams: 32,
 };
 
-const SP = 0x20, HTAB = 0x09, COMMA = 0x2c, SEMI = 0x3b, EQUALS = 0x3d, DQUOTE = 0x22, BACKSLASH = 0x5c;
+const SP = 0x20,
+  HTAB = 0x09,
+  COMMA = 0x2c,
+  SEMI = 0x3b,
+  EQUALS = 0x3d,
+  DQUOTE = 0x22,
+  BACKSLASH = 0x5c;
 
 class Scanner {
   i = 0;
   constructor(readonly s: string) {}
 
-  get done(): boolean { return this.i >= this.s.length; }
-  peek(): number { return this.s.charCodeAt(this.i); }
+  get done(): boolean {
+    return this.i >= this.s.length;
+  }
+  peek(): number {
+    return this.s.charCodeAt(this.i);
+  }
 
   skipOws(): void {
     const s = this.s;
@@ -56,7 +66,8 @@ class Scanner {
   }
 
   token(what: string): string {
-    const start = this.i, s = this.s;
+    const start = this.i,
+      s = this.s;
     while (this.i < s.length && isTchar(s.charCodeAt(this.i))) this.i++;
     if (this.i === start) throw this.unexpected(what);
     return s.slice(start, this.i);
@@ -69,7 +80,7 @@ class Scanner {
     let value = '';
     let from = start; // start of the run not yet copied into `value`
     for (;;) {
-      if (this.i >= s.length) throw this.unexpected('a closing \'"\'');
+      if (this.i >= s.length) throw this.unexpected("a closing '\"'");
       const c = s.charCodeAt(this.i);
       if (c === DQUOTE) break;
       if (c === BACKSLASH) {
@@ -87,9 +98,7 @@ class Scanner {
   }
 
   unexpected(expected: string): SyntaxError {
-    const where = this.done
-      ? 'at the end'
-      : `${JSON.stringify(this.s[this.i])} at index ${this.i}`;
+    const where = this.done ? 'at the end' : `${JSON.stringify(this.s[this.i])} at index ${this.i}`;
     return new SyntaxError(`Invalid Sec-WebSocket-Extensions header: expected ${expected}, found ${where}`);
   }
 }
@@ -111,7 +120,10 @@ export function parseExtensions(header: string, limits: ExtensionLimits = {}): E
   for (;;) {
     sc.skipOws();
     if (sc.done) break;
-    if (sc.peek() === COMMA) { sc.i++; continue; } // empty list element
+    if (sc.peek() === COMMA) {
+      sc.i++;
+      continue;
+    } // empty list element
 
     if (out.length === maxExtensions) {
       throw new SyntaxError(`Invalid Sec-WebSocket-Extensions header: more than ${maxExtensions} extensions`);

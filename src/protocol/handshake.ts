@@ -17,7 +17,12 @@ export function acceptKeyFor(key: string): string {
 /** A refused handshake: the HTTP status to answer with, and why. */
 export class HandshakeError extends Error {
   override readonly name = 'HandshakeError';
-  constructor(message: string, readonly status: number, readonly headers: Array<[string, string]> = [], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly headers: Array<[string, string]> = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 
@@ -136,7 +141,8 @@ export interface ClientRequest {
 }
 
 export function clientRequestHead(req: ClientRequest): string {
-  let head = `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  let head =
+    `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${req.key}\r\nSec-WebSocket-Version: 13\r\n`;
   if (req.protocols && req.protocols.length > 0) head += `Sec-WebSocket-Protocol: ${req.protocols.join(', ')}\r\n`;
   if (req.extensions) head += `Sec-WebSocket-Extensions: ${req.extensions}\r\n`;

@@ -28,7 +28,8 @@ export function bodyFraming(head: ResponseHead): BodyFraming {
   const coding = head.headers['transfer-encoding'];
   if (coding !== undefined) {
     // A message with both could be framed two ways; that ambiguity is request smuggling.
-    if (length !== undefined) throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', "Content-Length can't be present with Transfer-Encoding");
+    if (length !== undefined)
+      throw new HttpParseError('HPE_INVALID_CONTENT_LENGTH', "Content-Length can't be present with Transfer-Encoding");
     const codings = coding.split(',');
     // Chunked only frames the body when it is the last coding applied.
     return codings[codings.length - 1].trim().toLowerCase() === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };

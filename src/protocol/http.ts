@@ -45,9 +45,17 @@ export function isToken(s: string): boolean {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  101: 'Switching Protocols', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 426: 'Upgrade Required',
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+  101: 'Switching Protocols',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
@@ -65,12 +73,14 @@ export function responseHead(status: number, headers: Array<[string, string]>, r
 /** A short plain-text error response that closes the connection. */
 export function errorResponse(status: number, message: string, extra: Array<[string, string]> = []): string {
   const body = message || statusText(status);
-  return responseHead(status, [
-    ['Connection', 'close'],
-    ['Content-Type', 'text/plain; charset=utf-8'],
-    ['Content-Length', String(new TextEncoder().encode(body).length)],
-    ...extra,
-  ]) + body;
+  return (
+    responseHead(status, [
+      ['Connection', 'close'],
+      ['Content-Type', 'text/plain; charset=utf-8'],
+      ['Content-Length', String(new TextEncoder().encode(body).length)],
+      ...extra,
+    ]) + body
+  );
 }
 
 export interface ResponseHead {
@@ -93,7 +103,10 @@ const MAX_HEADERS = 100;
  * which reads the response with Node's parser, sees the codes it knows.
  */
 export class HttpParseError extends Error {
-  constructor(readonly code: string, reason: string) {
+  constructor(
+    readonly code: string,
+    reason: string,
+  ) {
     super(`Parse Error: ${reason}`);
   }
 }

@@ -77,8 +77,10 @@ function windowBits(value: string): number {
 function readParams(ext: Extension, what: 'offer' | 'response'): Offered {
   const fail = (why: string) => new ExtensionNegotiationError(`Invalid permessage-deflate ${what}: ${why}`);
   const p: Offered = {
-    serverNoContextTakeover: false, clientNoContextTakeover: false,
-    serverMaxWindowBits: undefined, clientMaxWindowBits: undefined,
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: undefined,
+    clientMaxWindowBits: undefined,
   };
   for (const [key, values] of ext.params) {
     if (values.length > 1) throw fail(`parameter "${key}" appears more than once`);
@@ -94,7 +96,10 @@ function readParams(ext: Extension, what: 'offer' | 'response'): Offered {
       case 'client_max_window_bits': {
         if (value === true) {
           // A client may say "I can limit my window" without a value; nothing else may omit it.
-          if (key === 'client_max_window_bits' && what === 'offer') { p.clientMaxWindowBits = true; break; }
+          if (key === 'client_max_window_bits' && what === 'offer') {
+            p.clientMaxWindowBits = true;
+            break;
+          }
           throw fail(`parameter "${key}" needs a value`);
         }
         const bits = windowBits(value);
@@ -110,8 +115,7 @@ function readParams(ext: Extension, what: 'offer' | 'response'): Offered {
   return p;
 }
 
-const extensionsOf = (header: string | readonly Extension[]) =>
-  typeof header === 'string' ? parseExtensions(header) : header;
+const extensionsOf = (header: string | readonly Extension[]) => (typeof header === 'string' ? parseExtensions(header) : header);
 
 /**
  * Server side: picks the first acceptable permessage-deflate offer (other extensions are
@@ -125,12 +129,18 @@ export function negotiateDeflate(
   const opts = normalizeDeflateOptions(options);
   // Every offer is validated before one is chosen: a malformed header fails the handshake
   // whichever offer would have won (ws's behaviour; RFC 7692 §5 would only decline it).
-  const parsed = extensionsOf(offers).filter((e) => e.name === PERMESSAGE_DEFLATE).map((e) => readParams(e, 'offer'));
+  const parsed = extensionsOf(offers)
+    .filter((e) => e.name === PERMESSAGE_DEFLATE)
+    .map((e) => readParams(e, 'offer'));
 
   for (const offer of parsed) {
     if (opts.serverNoContextTakeover === false && offer.serverNoContextTakeover) continue;
-    if (offer.serverMaxWindowBits !== undefined && (opts.serverMaxWindowBits === false ||
-        (typeof opts.serverMaxWindowBits === 'number' && opts.serverMaxWindowBits > offer.serverMaxWindowBits))) continue;
+    if (
+      offer.serverMaxWindowBits !== undefined &&
+      (opts.serverMaxWindowBits === false ||
+        (typeof opts.serverMaxWindowBits === 'number' && opts.serverMaxWindowBits > offer.serverMaxWindowBits))
+    )
+      continue;
     // We can only cap the client's window if it said it understands the parameter.
     if (typeof opts.clientMaxWindowBits === 'number' && offer.clientMaxWindowBits === undefined) continue;
 
@@ -179,10 +189,7 @@ export function deflateOffer(options?: PerMessageDeflateOptions | true): string 
  * Client side: validates the server's Sec-WebSocket-Extensions response to deflateOffer(options).
  * @throws ExtensionNegotiationError (or SyntaxError) when the connection must be failed.
  */
-export function acceptDeflateResponse(
-  response: string | readonly Extension[],
-  options?: PerMessageDeflateOptions | true,
-): DeflateParams {
+export function acceptDeflateResponse(response: string | readonly Extension[], options?: PerMessageDeflateOptions | true): DeflateParams {
   const opts = normalizeDeflateOptions(options);
   const extensions = extensionsOf(response);
   const fail = (why: string) => new ExtensionNegotiationError(`Server response rejected: ${why}`);

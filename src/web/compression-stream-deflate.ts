@@ -89,7 +89,12 @@ class StreamDeflate implements MessageCompressor {
     this.fragments = [];
     this.run(new runtime.CompressionStream!('deflate-raw'), input, 0).then(
       (out) => this.settle(op, null, out),
-      (err: unknown) => this.settle(op, new ProtocolError(`Compression failed: ${messageOf(err)}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'), undefined),
+      (err: unknown) =>
+        this.settle(
+          op,
+          new ProtocolError(`Compression failed: ${messageOf(err)}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'),
+          undefined,
+        ),
     );
   }
 

@@ -121,14 +121,30 @@ export class WebSocket extends EventTarget {
     if (type === 'arraybuffer' || (type === 'blob' && hasBlob)) this.#binaryType = type;
   }
 
-  get onopen(): Handler { return this.#handlers.open; }
-  set onopen(fn: Handler) { this.#setHandler('open', fn); }
-  get onmessage(): Handler { return this.#handlers.message; }
-  set onmessage(fn: Handler) { this.#setHandler('message', fn); }
-  get onerror(): Handler { return this.#handlers.error; }
-  set onerror(fn: Handler) { this.#setHandler('error', fn); }
-  get onclose(): Handler { return this.#handlers.close; }
-  set onclose(fn: Handler) { this.#setHandler('close', fn); }
+  get onopen(): Handler {
+    return this.#handlers.open;
+  }
+  set onopen(fn: Handler) {
+    this.#setHandler('open', fn);
+  }
+  get onmessage(): Handler {
+    return this.#handlers.message;
+  }
+  set onmessage(fn: Handler) {
+    this.#setHandler('message', fn);
+  }
+  get onerror(): Handler {
+    return this.#handlers.error;
+  }
+  set onerror(fn: Handler) {
+    this.#setHandler('error', fn);
+  }
+  get onclose(): Handler {
+    return this.#handlers.close;
+  }
+  set onclose(fn: Handler) {
+    this.#setHandler('close', fn);
+  }
 
   /** Sends a message: a string as text; an ArrayBuffer, a view or a Blob as binary. */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
@@ -173,7 +189,8 @@ export class WebSocket extends EventTarget {
     let text = '';
     if (reason !== undefined) {
       text = String(reason);
-      if (encoder.encode(text).length > 123) throw domException('The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError');
+      if (encoder.encode(text).length > 123)
+        throw domException('The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError');
     }
     const state = this.readyState;
     if (state === ReadyState.CLOSING || state === ReadyState.CLOSED) return;
@@ -338,7 +355,12 @@ export class WebSocket extends EventTarget {
   };
 }
 
-for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]] as const) {
+for (const [name, value] of [
+  ['CONNECTING', 0],
+  ['OPEN', 1],
+  ['CLOSING', 2],
+  ['CLOSED', 3],
+] as const) {
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
 }
 
@@ -356,7 +378,10 @@ function parseWebSocketUrl(input: string | URL): URL {
     throw domException(`The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${url.protocol}' is not allowed.`, 'SyntaxError');
   }
   if (url.hash !== '' || String(input).endsWith('#')) {
-    throw domException(`The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`, 'SyntaxError');
+    throw domException(
+      `The URL contains a fragment identifier ('${url.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+      'SyntaxError',
+    );
   }
   return url;
 }

@@ -27,7 +27,9 @@ const HEAP_GROWTH_BOUND = 4 * MiB;
 
 /** The soft limit on open files (the server inherits it): each side holds 5 000 sockets at once. */
 function openFileLimit() {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   return Number(line.split(/\s{2,}/)[1]);
 }
 
@@ -45,83 +47,108 @@ async function pool(n, limit, fn) {
   return results;
 }
 
-test(`connection churn: ${ROUNDS} rounds of ${CONNECTIONS} connections leave no descriptors and no growing RSS behind`, { timeout: 170_000 }, async (t) => {
-  const limit = openFileLimit();
-  assert.ok(limit >= CONNECTIONS + 500, `open-file limit ${limit} is too low for ${CONNECTIONS} connections: raise it (ulimit -n; .ci/run does)`);
-  const server = await startServer(t, { gcHook: true });
-  const all = new Set();
-  t.after(() => { for (const c of all) c.destroy(); });
-
-  // Warm up: the first connection loads the backend, the first message its kernels.
-  const warm = await rawConnect(server.port);
-  assert.equal(await warm.echo('warm'), 'warm');
-  await warm.closeCleanly();
-  const gc0 = await server.gc();
-  const fds0 = fdCount(server.pid);
-  const rss0 = rss(server.pid);
-  const rounds = [];
-
-  for (let round = 1; round <= ROUNDS; round++) {
-    const t0 = performance.now();
-    const clients = await pool(CONNECTIONS, CONCURRENCY, async () => {
-      const c = await rawConnect(server.port, { timeout: 30_000 });
-      all.add(c);
-      return c;
+test(
+  `connection churn: ${ROUNDS} rounds of ${CONNECTIONS} connections leave no descriptors and no growing RSS behind`,
+  { timeout: 170_000 },
+  async (t) => {
+    const limit = openFileLimit();
+    assert.ok(
+      limit >= CONNECTIONS + 500,
+      `open-file limit ${limit} is too low for ${CONNECTIONS} connections: raise it (ulimit -n; .ci/run does)`,
+    );
+    const server = await startServer(t, { gcHook: true });
+    const all = new Set();
+    t.after(() => {
+      for (const c of all) c.destroy();
     });
-    const openMs = performance.now() - t0;
-    // All of them are open at once on the server.
-    const fdsOpen = fdCount(server.pid);
-    const rssOpen = rss(server.pid);
-    assert.ok(fdsOpen >= fds0 + CONNECTIONS, `round ${round}: server holds ${fdsOpen} fds with ${CONNECTIONS} open (baseline ${fds0})`);
 
-    // A sample talks: an echo and a ping each.
-    const sample = clients.filter((_, i) => i % SAMPLE_EVERY === 0);
-    await Promise.all(sample.map(async (c, i) => {
-      assert.equal(await c.echo(`r${round} c${i}`), `r${round} c${i}`);
-      await c.write(clientFrame(OP.PING, `p${i}`));
-      const pong = await c.waitFor(() => c.reader.find(OP.PONG), 10_000, 'pong');
-      assert.equal(pong.payload.toString(), `p${i}`);
-    }));
+    // Warm up: the first connection loads the backend, the first message its kernels.
+    const warm = await rawConnect(server.port);
+    assert.equal(await warm.echo('warm'), 'warm');
+    await warm.closeCleanly();
+    const gc0 = await server.gc();
+    const fds0 = fdCount(server.pid);
+    const rss0 = rss(server.pid);
+    const rounds = [];
 
-    // Close: even ones with the closing handshake, odd ones by dropping the socket.
-    const t1 = performance.now();
-    await pool(CONNECTIONS, 500, async (i) => {
-      const c = clients[i];
-      if (i % 2 === 0) {
-        await c.closeCleanly(30_000);
-        const close = c.reader.find(OP.CLOSE);
-        assert.ok(close && close.code === 1000, `round ${round}: connection ${i} got close ${close?.code}`);
-      } else {
-        c.destroy();
-      }
-      all.delete(c);
-    });
-    const back = await waitUntil(() => fdCount(server.pid) <= fds0 + FD_SLACK, 30_000, 50);
-    const closeMs = performance.now() - t1;
-    const fdsAfter = fdCount(server.pid);
-    assert.ok(back, `round ${round}: server fds ${fdsAfter} 30 s after closing, baseline ${fds0}`);
-    const { heapUsed } = await server.gc();
-    const rssAfter = rss(server.pid);
-    rounds.push({ round, openMs, closeMs, fdsOpen, fdsAfter, rssOpen, rssAfter, heapUsed });
-    t.diagnostic(`round ${round}: ${CONNECTIONS} open in ${openMs.toFixed(0)} ms (server fds ${fdsOpen}, RSS ${mib(rssOpen)}); ${sample.length} echo+ping OK; closed (${CONNECTIONS / 2} handshake, ${CONNECTIONS / 2} dropped) and fds back to ${fdsAfter} in ${closeMs.toFixed(0)} ms; after GC: RSS ${mib(rssAfter)}, heap ${mib(heapUsed)}`);
-  }
+    for (let round = 1; round <= ROUNDS; round++) {
+      const t0 = performance.now();
+      const clients = await pool(CONNECTIONS, CONCURRENCY, async () => {
+        const c = await rawConnect(server.port, { timeout: 30_000 });
+        all.add(c);
+        return c;
+      });
+      const openMs = performance.now() - t0;
+      // All of them are open at once on the server.
+      const fdsOpen = fdCount(server.pid);
+      const rssOpen = rss(server.pid);
+      assert.ok(fdsOpen >= fds0 + CONNECTIONS, `round ${round}: server holds ${fdsOpen} fds with ${CONNECTIONS} open (baseline ${fds0})`);
 
-  // The server still serves.
-  const last = await rawConnect(server.port);
-  all.add(last);
-  assert.equal(await last.echo('done'), 'done');
-  await last.closeCleanly();
-  all.delete(last);
-  await waitUntil(() => fdCount(server.pid) <= fds0 + FD_SLACK, 5_000);
+      // A sample talks: an echo and a ping each.
+      const sample = clients.filter((_, i) => i % SAMPLE_EVERY === 0);
+      await Promise.all(
+        sample.map(async (c, i) => {
+          assert.equal(await c.echo(`r${round} c${i}`), `r${round} c${i}`);
+          await c.write(clientFrame(OP.PING, `p${i}`));
+          const pong = await c.waitFor(() => c.reader.find(OP.PONG), 10_000, 'pong');
+          assert.equal(pong.payload.toString(), `p${i}`);
+        }),
+      );
 
-  const first = rounds[0];
-  const final = rounds[rounds.length - 1];
-  const growth = final.rssAfter - first.rssAfter;
-  const heapGrowth = final.heapUsed - first.heapUsed;
-  t.diagnostic(`backend ${server.backend}; server fds: baseline ${fds0}, after the last round ${final.fdsAfter}, at the end ${fdCount(server.pid)} (slack ${FD_SLACK})`);
-  t.diagnostic(`server RSS after GC: baseline ${mib(rss0)}; after rounds ${rounds.map((r) => mib(r.rssAfter)).join(', ')}; round ${final.round} vs round 1: ${growth >= 0 ? '+' : ''}${mib(growth)} (bound ${mib(RSS_GROWTH_BOUND)}); with ${CONNECTIONS} open: ${rounds.map((r) => mib(r.rssOpen)).join(', ')}`);
-  t.diagnostic(`server JS heap after GC: baseline ${mib(gc0.heapUsed)}; after rounds ${rounds.map((r) => mib(r.heapUsed)).join(', ')}; round ${final.round} vs round 1: ${heapGrowth >= 0 ? '+' : ''}${mib(heapGrowth)} (bound ${mib(HEAP_GROWTH_BOUND)})`);
-  assert.ok(final.fdsAfter <= fds0 + FD_SLACK, `fds ${final.fdsAfter}, baseline ${fds0}`);
-  assert.ok(growth < RSS_GROWTH_BOUND, `RSS grew by ${mib(growth)} between round 1 and round ${final.round} (bound ${mib(RSS_GROWTH_BOUND)})`);
-  assert.ok(heapGrowth < HEAP_GROWTH_BOUND, `JS heap grew by ${mib(heapGrowth)} between round 1 and round ${final.round} (bound ${mib(HEAP_GROWTH_BOUND)})`);
-});
+      // Close: even ones with the closing handshake, odd ones by dropping the socket.
+      const t1 = performance.now();
+      await pool(CONNECTIONS, 500, async (i) => {
+        const c = clients[i];
+        if (i % 2 === 0) {
+          await c.closeCleanly(30_000);
+          const close = c.reader.find(OP.CLOSE);
+          assert.ok(close && close.code === 1000, `round ${round}: connection ${i} got close ${close?.code}`);
+        } else {
+          c.destroy();
+        }
+        all.delete(c);
+      });
+      const back = await waitUntil(() => fdCount(server.pid) <= fds0 + FD_SLACK, 30_000, 50);
+      const closeMs = performance.now() - t1;
+      const fdsAfter = fdCount(server.pid);
+      assert.ok(back, `round ${round}: server fds ${fdsAfter} 30 s after closing, baseline ${fds0}`);
+      const { heapUsed } = await server.gc();
+      const rssAfter = rss(server.pid);
+      rounds.push({ round, openMs, closeMs, fdsOpen, fdsAfter, rssOpen, rssAfter, heapUsed });
+      t.diagnostic(
+        `round ${round}: ${CONNECTIONS} open in ${openMs.toFixed(0)} ms (server fds ${fdsOpen}, RSS ${mib(rssOpen)}); ${sample.length} echo+ping OK; closed (${CONNECTIONS / 2} handshake, ${CONNECTIONS / 2} dropped) and fds back to ${fdsAfter} in ${closeMs.toFixed(0)} ms; after GC: RSS ${mib(rssAfter)}, heap ${mib(heapUsed)}`,
+      );
+    }
+
+    // The server still serves.
+    const last = await rawConnect(server.port);
+    all.add(last);
+    assert.equal(await last.echo('done'), 'done');
+    await last.closeCleanly();
+    all.delete(last);
+    await waitUntil(() => fdCount(server.pid) <= fds0 + FD_SLACK, 5_000);
+
+    const first = rounds[0];
+    const final = rounds[rounds.length - 1];
+    const growth = final.rssAfter - first.rssAfter;
+    const heapGrowth = final.heapUsed - first.heapUsed;
+    t.diagnostic(
+      `backend ${server.backend}; server fds: baseline ${fds0}, after the last round ${final.fdsAfter}, at the end ${fdCount(server.pid)} (slack ${FD_SLACK})`,
+    );
+    t.diagnostic(
+      `server RSS after GC: baseline ${mib(rss0)}; after rounds ${rounds.map((r) => mib(r.rssAfter)).join(', ')}; round ${final.round} vs round 1: ${growth >= 0 ? '+' : ''}${mib(growth)} (bound ${mib(RSS_GROWTH_BOUND)}); with ${CONNECTIONS} open: ${rounds.map((r) => mib(r.rssOpen)).join(', ')}`,
+    );
+    t.diagnostic(
+      `server JS heap after GC: baseline ${mib(gc0.heapUsed)}; after rounds ${rounds.map((r) => mib(r.heapUsed)).join(', ')}; round ${final.round} vs round 1: ${heapGrowth >= 0 ? '+' : ''}${mib(heapGrowth)} (bound ${mib(HEAP_GROWTH_BOUND)})`,
+    );
+    assert.ok(final.fdsAfter <= fds0 + FD_SLACK, `fds ${final.fdsAfter}, baseline ${fds0}`);
+    assert.ok(
+      growth < RSS_GROWTH_BOUND,
+      `RSS grew by ${mib(growth)} between round 1 and round ${final.round} (bound ${mib(RSS_GROWTH_BOUND)})`,
+    );
+    assert.ok(
+      heapGrowth < HEAP_GROWTH_BOUND,
+      `JS heap grew by ${mib(heapGrowth)} between round 1 and round ${final.round} (bound ${mib(HEAP_GROWTH_BOUND)})`,
+    );
+  },
+);

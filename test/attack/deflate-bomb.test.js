@@ -96,9 +96,13 @@ test('deflate bomb: 200 MiB of zeros in a ~200 KB message is refused with 1009, 
   assert.equal(await compressedEcho(next, 'after the bomb'), 'after the bomb');
   await next.closeCleanly();
 
-  t.diagnostic(`backend ${server.backend}; bomb: ${mib(BOMB_SIZE)} of zeros → ${payload.length} B compressed (ratio ${(BOMB_SIZE / payload.length).toFixed(0)}:1), maxPayload ${mib(MAX_PAYLOAD)}`);
+  t.diagnostic(
+    `backend ${server.backend}; bomb: ${mib(BOMB_SIZE)} of zeros → ${payload.length} B compressed (ratio ${(BOMB_SIZE / payload.length).toFixed(0)}:1), maxPayload ${mib(MAX_PAYLOAD)}`,
+  );
   t.diagnostic(`close ${close.code} after ${closeMs.toFixed(0)} ms`);
-  t.diagnostic(`server RSS: before ${mib(rss0)}, peak ${mib(peakRss)} (+${mib(peakRss - rss0)}, bound ${mib(RSS_BOUND)}), after ${mib(rss(server.pid))}; fds ${fds0} → ${fdCount(server.pid)}`);
+  t.diagnostic(
+    `server RSS: before ${mib(rss0)}, peak ${mib(peakRss)} (+${mib(peakRss - rss0)}, bound ${mib(RSS_BOUND)}), after ${mib(rss(server.pid))}; fds ${fds0} → ${fdCount(server.pid)}`,
+  );
 });
 
 test('deflate bomb: 8 bombs at once (4 of them fragmented) all get 1009; a bystander is unaffected', async (t) => {

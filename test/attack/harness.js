@@ -25,7 +25,11 @@ export { OP };
 const children = new Set();
 process.once('exit', () => {
   for (const child of children) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -40,19 +44,19 @@ process.once('exit', () => {
 export async function startServer(t, { args = [], fixture, env, gcHook = false } = {}) {
   const argv = [
     ...(gcHook ? ['--expose-gc', '--import', GC_HOOK] : []),
-    ...(fixture !== undefined
-      ? [FIXTURE, JSON.stringify(fixture)]
-      : [CLI, 'echo', '--port', '0', '--host', '127.0.0.1', ...args]),
+    ...(fixture !== undefined ? [FIXTURE, JSON.stringify(fixture)] : [CLI, 'echo', '--port', '0', '--host', '127.0.0.1', ...args]),
   ];
   const child = spawn(process.execPath, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   children.add(child);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -81,30 +85,35 @@ export async function startServer(t, { args = [], fixture, env, gcHook = false }
     for (const w of lineWaiters) w();
   });
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => { err += chunk; });
-
-  const waitForLine = (re, ms = 10_000) => new Promise((resolve, reject) => {
-    const check = () => {
-      const line = lines.find((l) => re.test(l));
-      if (line !== undefined) {
-        lineWaiters.delete(check);
-        clearTimeout(timer);
-        resolve(line);
-      }
-    };
-    const timer = setTimeout(() => {
-      lineWaiters.delete(check);
-      reject(new Error(`no line matching ${re} within ${ms} ms; stdout: ${JSON.stringify(lines)}; stderr: ${JSON.stringify(err)}`));
-    }, ms);
-    lineWaiters.add(check);
-    check();
+  child.stderr.on('data', (chunk) => {
+    err += chunk;
   });
+
+  const waitForLine = (re, ms = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const line = lines.find((l) => re.test(l));
+        if (line !== undefined) {
+          lineWaiters.delete(check);
+          clearTimeout(timer);
+          resolve(line);
+        }
+      };
+      const timer = setTimeout(() => {
+        lineWaiters.delete(check);
+        reject(new Error(`no line matching ${re} within ${ms} ms; stdout: ${JSON.stringify(lines)}; stderr: ${JSON.stringify(err)}`));
+      }, ms);
+      lineWaiters.add(check);
+      check();
+    });
 
   let line;
   try {
     line = await Promise.race([
       waitForLine(/listening on ws:\/\/127\.0\.0\.1:\d+/, 15_000),
-      exited.then(({ code, signal }) => { throw new Error(`server exited early (${code ?? signal}): ${err}`); }),
+      exited.then(({ code, signal }) => {
+        throw new Error(`server exited early (${code ?? signal}): ${err}`);
+      }),
     ]);
   } catch (e) {
     await stop();
@@ -165,11 +174,19 @@ export function fdCount(pid) {
 export function sampleRss(pid, every = 5) {
   let max = rss(pid);
   const timer = setInterval(() => {
-    try { max = Math.max(max, rss(pid)); } catch { /* exited */ }
+    try {
+      max = Math.max(max, rss(pid));
+    } catch {
+      /* exited */
+    }
   }, every);
   return () => {
     clearInterval(timer);
-    try { max = Math.max(max, rss(pid), peakRss(pid)); } catch { /* exited */ }
+    try {
+      max = Math.max(max, rss(pid), peakRss(pid));
+    } catch {
+      /* exited */
+    }
     return max;
   };
 }
@@ -179,7 +196,10 @@ export const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
 /** Resolves with `promise`'s value, or with `fallback` after `ms` (an unref'd timer: it never holds the process). */
 export function within(promise, ms, fallback = undefined) {
   let timer;
-  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, ms, fallback); timer.unref(); });
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms, fallback);
+    timer.unref();
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -373,8 +393,17 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const check = () => {
         let v;
-        try { v = fn(); } catch (e) { done(); reject(e); return; }
-        if (v) { done(); resolve(v); }
+        try {
+          v = fn();
+        } catch (e) {
+          done();
+          reject(e);
+          return;
+        }
+        if (v) {
+          done();
+          resolve(v);
+        }
       };
       const done = () => {
         clearTimeout(timer);
@@ -382,7 +411,11 @@ export class RawClient {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${what}: not within ${ms} ms (frames ${this.reader.frames.length}, ended ${this.ended}, closed ${this.closed}, error ${this.socketError?.code})`));
+        reject(
+          new Error(
+            `${what}: not within ${ms} ms (frames ${this.reader.frames.length}, ended ${this.ended}, closed ${this.closed}, error ${this.socketError?.code})`,
+          ),
+        );
       }, ms);
       this.waiters.add(check);
       check();
@@ -392,7 +425,10 @@ export class RawClient {
   /** Writes bytes; resolves once they are handed to the kernel (or the socket is gone). */
   write(bytes) {
     return new Promise((resolve) => {
-      if (this.socket.destroyed || !this.socket.writable) { resolve(false); return; }
+      if (this.socket.destroyed || !this.socket.writable) {
+        resolve(false);
+        return;
+      }
       this.socket.write(bytes, (err) => resolve(!err));
     });
   }

@@ -35,10 +35,10 @@ function linesFor(server, id) {
 }
 
 /**
- * Runs the flood from a fresh connection (the fixture's connection number `id`) that never
+ * Runs the flood from a fresh connection (the fixture's connection number `_id`) that never
  * reads. Returns what was observed.
  */
-async function flood(server, id) {
+async function flood(server, _id) {
   const attacker = await rawConnect(server.port);
   attacker.socket.pause(); // never read: every pong stays in the socket buffers
   const batch = pingBatch(PINGS_PER_WRITE);
@@ -68,7 +68,11 @@ async function flood(server, id) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const closed = await within(gone.then(() => true), CLOSE_BOUND, false);
+  const closed = await within(
+    gone.then(() => true),
+    CLOSE_BOUND,
+    false,
+  );
   const ms = performance.now() - t0;
   const peakRss = peak();
   // Now read whatever the server did manage to send before the reset, if anything.
@@ -113,8 +117,12 @@ test('ping flood: a client that pings without reading is dropped; RSS bounded; o
   const others = server.lines.filter((l) => /^(error|close) 1 /.test(l));
   assert.deepEqual(others, ['close 1 1000'], 'the bystander saw no error and closed normally');
 
-  t.diagnostic(`backend ${server.backend}; flood: ${r.sent} pings of ${PING_PAYLOAD.length} B written (${r.writes} writes of ${PINGS_PER_WRITE}; most still in the kernel's buffers) before the server dropped the connection after ${r.ms.toFixed(0)} ms (bound ${CLOSE_BOUND} ms)`);
-  t.diagnostic(`attacker saw: ${pongs} pongs, close frame ${closeFrame ? closeFrame.code : 'none'}, socket error ${r.attacker.socketError?.code ?? 'none'}`);
+  t.diagnostic(
+    `backend ${server.backend}; flood: ${r.sent} pings of ${PING_PAYLOAD.length} B written (${r.writes} writes of ${PINGS_PER_WRITE}; most still in the kernel's buffers) before the server dropped the connection after ${r.ms.toFixed(0)} ms (bound ${CLOSE_BOUND} ms)`,
+  );
+  t.diagnostic(
+    `attacker saw: ${pongs} pongs, close frame ${closeFrame ? closeFrame.code : 'none'}, socket error ${r.attacker.socketError?.code ?? 'none'}`,
+  );
   t.diagnostic(`server said: ${errors[0]} (${errors.length} error events), ${r.lines.find((l) => l.startsWith('close'))}`);
   t.diagnostic(`server RSS: before ${mib(rss0)}, peak ${mib(r.peakRss)} (+${mib(r.peakRss - rss0)}, bound ${mib(RSS_BOUND)})`);
 });
@@ -132,7 +140,9 @@ test('ping flood: a client that reads every pong may send 200 pings in one write
   await client.write(pingBatch(200));
   await client.waitFor(() => client.reader.count(OP.PONG) === 200 || client.closed, 10_000, '200 pongs');
   const lines = linesFor(server, 1);
-  t.diagnostic(`200 pings in one write: ${client.reader.count(OP.PONG)} pongs back, socket ${client.closed ? `closed (${client.socketError?.code ?? 'EOF'})` : 'open'}; server: ${lines[0] ?? 'no event'}`);
+  t.diagnostic(
+    `200 pings in one write: ${client.reader.count(OP.PONG)} pongs back, socket ${client.closed ? `closed (${client.socketError?.code ?? 'EOF'})` : 'open'}; server: ${lines[0] ?? 'no event'}`,
+  );
   assert.equal(client.reader.count(OP.PONG), 200);
   assert.equal(client.closed, false);
   assert.equal(await client.echo('still open'), 'still open');

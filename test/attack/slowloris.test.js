@@ -79,9 +79,18 @@ test('slowloris: upgrade heads dribbled byte by byte are dropped after the hands
   await client.closeCleanly();
 
   const ms = results.map((r) => r.ms);
-  t.diagnostic(`backend ${server.backend}; handshake timeout ${HANDSHAKE_TIMEOUT} ms; ${DRIBBLERS} dribblers (1 byte / ${BYTE_EVERY} ms) + ${SILENT} silent clients`);
-  t.diagnostic(`time to close: min ${Math.min(...ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms (bound ${CLOSE_BOUND} ms); all done in ${elapsed.toFixed(0)} ms`);
-  t.diagnostic(`bytes dribbled before the close: ${results.slice(0, DRIBBLERS).map((r) => `${r.sent}/${r.total}`).join(', ')}`);
+  t.diagnostic(
+    `backend ${server.backend}; handshake timeout ${HANDSHAKE_TIMEOUT} ms; ${DRIBBLERS} dribblers (1 byte / ${BYTE_EVERY} ms) + ${SILENT} silent clients`,
+  );
+  t.diagnostic(
+    `time to close: min ${Math.min(...ms).toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms (bound ${CLOSE_BOUND} ms); all done in ${elapsed.toFixed(0)} ms`,
+  );
+  t.diagnostic(
+    `bytes dribbled before the close: ${results
+      .slice(0, DRIBBLERS)
+      .map((r) => `${r.sent}/${r.total}`)
+      .join(', ')}`,
+  );
   t.diagnostic(`server answer: ${JSON.stringify(results[0].response.split('\r\n')[0])}`);
   t.diagnostic(`server fds: baseline ${fds0}, after ${fds1}; RSS ${mib(rss0)} → ${mib(rss(server.pid))}`);
 });
@@ -94,7 +103,9 @@ test('slowloris: a head that is one byte short forever is dropped too, while a n
   t.after(() => socket.destroy());
   socket.on('error', () => {});
   let response = '';
-  socket.on('data', (c) => { response += c.toString('latin1'); });
+  socket.on('data', (c) => {
+    response += c.toString('latin1');
+  });
   const t0 = performance.now();
   socket.write(head.subarray(0, head.length - 1));
   const closed = new Promise((resolve) => socket.once('close', () => resolve(performance.now() - t0)));
@@ -111,5 +122,7 @@ test('slowloris: a head that is one byte short forever is dropped too, while a n
   // The established connection outlives the other socket's timeout.
   assert.equal(await client.echo('after'), 'after');
   await client.closeCleanly();
-  t.diagnostic(`head ${head.length - 1}/${head.length} bytes sent at once: dropped after ${ms.toFixed(0)} ms with ${JSON.stringify(response.split('\r\n')[0])}`);
+  t.diagnostic(
+    `head ${head.length - 1}/${head.length} bytes sent at once: dropped after ${ms.toFixed(0)} ms with ${JSON.stringify(response.split('\r\n')[0])}`,
+  );
 });

@@ -74,7 +74,11 @@ test('tiny fragments: 10 000 one-byte continuations get close 1008 long before t
     if (!(await client.write(Buffer.concat(batch)))) break;
     sent += n;
     batches++;
-    await client.waitFor(() => client.reader.count(OP.PONG) === batches || client.reader.find(OP.CLOSE) || client.closed, 10_000, `pong ${batches} or close`);
+    await client.waitFor(
+      () => client.reader.count(OP.PONG) === batches || client.reader.find(OP.CLOSE) || client.closed,
+      10_000,
+      `pong ${batches} or close`,
+    );
   }
   const sentAtClose = sent;
   const close = await client.waitFor(() => client.reader.find(OP.CLOSE), 10_000, 'close frame');
@@ -92,7 +96,11 @@ test('tiny fragments: 10 000 one-byte continuations get close 1008 long before t
   // Precisely: in answer to the batch holding fragment MAX_FRAGMENTS + 1.
   assert.equal(sentAtClose, 1 + Math.ceil(MAX_FRAGMENTS / BATCH) * BATCH, 'the close answers the batch that crossed the limit');
   const frames = client.reader.frames;
-  assert.equal(frames.filter((f) => f.opcode !== OP.CLOSE && f.opcode !== OP.PONG).length, 0, 'nothing but pongs and the close frame was sent back');
+  assert.equal(
+    frames.filter((f) => f.opcode !== OP.CLOSE && f.opcode !== OP.PONG).length,
+    0,
+    'nothing but pongs and the close frame was sent back',
+  );
   assert.equal(client.reader.count(OP.PONG), batches - 1, 'every batch but the last one was answered');
   assert.equal(client.reader.error, null);
 
@@ -108,9 +116,13 @@ test('tiny fragments: 10 000 one-byte continuations get close 1008 long before t
   assert.equal(await next.echo('next'), 'next');
   await next.closeCleanly();
 
-  t.diagnostic(`backend ${server.backend}; fragments sent before the close frame was read: ${sentAtClose} of ${ATTACK_FRAGMENTS} (limit ${MAX_FRAGMENTS} small fragments; ${BATCH} per write, each write acknowledged by a ping)`);
+  t.diagnostic(
+    `backend ${server.backend}; fragments sent before the close frame was read: ${sentAtClose} of ${ATTACK_FRAGMENTS} (limit ${MAX_FRAGMENTS} small fragments; ${BATCH} per write, each write acknowledged by a ping)`,
+  );
   t.diagnostic(`close frame: code ${close.code} after ${closeMs.toFixed(0)} ms; server FIN after ${endMs.toFixed(0)} ms`);
-  t.diagnostic(`server RSS: before ${mib(rss0)}, peak ${mib(peakRss)} (+${mib(peakRss - rss0)}, bound ${mib(RSS_BOUND)}), after ${mib(rss1)}`);
+  t.diagnostic(
+    `server RSS: before ${mib(rss0)}, peak ${mib(peakRss)} (+${mib(peakRss - rss0)}, bound ${mib(RSS_BOUND)}), after ${mib(rss1)}`,
+  );
   t.diagnostic(`server fds: before ${fds0}, after ${fds1}`);
 });
 
@@ -140,5 +152,7 @@ test('tiny fragments: 8 connections attacking at once each get 1008; a bystander
   assert.ok(peakRss - rss0 < RSS_BOUND, `server RSS grew by ${mib(peakRss - rss0)} (bound ${mib(RSS_BOUND)})`);
   assert.equal(await bystander.echo('after'), 'after');
   await bystander.closeCleanly();
-  t.diagnostic(`8 × ${ATTACK_FRAGMENTS} fragments in one write each: all closed with ${codes[0]} within ${ms.toFixed(0)} ms; RSS ${mib(rss0)} → peak ${mib(peakRss)} (+${mib(peakRss - rss0)})`);
+  t.diagnostic(
+    `8 × ${ATTACK_FRAGMENTS} fragments in one write each: all closed with ${codes[0]} within ${ms.toFixed(0)} ms; RSS ${mib(rss0)} → peak ${mib(peakRss)} (+${mib(peakRss - rss0)})`,
+  );
 });

@@ -14,21 +14,37 @@ import { UTF8_CLASSES, UTF8_TRANSITIONS } from '../../dist/backend/utf8-dfa.js';
 import { assemblyScriptSource, cHeaderSource, contractValues, readContract } from '../../scripts/gen-scan-contract.js';
 
 const {
-  ENTRY_FLAGS, ENTRY_INTS, ENTRY_LENGTH, ENTRY_OFFSET, ERR_RSV_2_3, FRAME_BAD_UTF8, FRAME_FIN, FRAME_OPCODE,
-  RESULT_CONSUMED, RESULT_ERROR, RESULT_INTS, RESULT_PARTIAL, RESULT_PARTIAL_KEY, SCAN_REQUIRE_MASK, SCAN_VALIDATE_UTF8,
+  ENTRY_FLAGS,
+  ENTRY_INTS,
+  ENTRY_LENGTH,
+  ENTRY_OFFSET,
+  ERR_RSV_2_3,
+  FRAME_BAD_UTF8,
+  FRAME_FIN,
+  FRAME_OPCODE,
+  RESULT_CONSUMED,
+  RESULT_ERROR,
+  RESULT_INTS,
+  RESULT_PARTIAL,
+  RESULT_PARTIAL_KEY,
+  SCAN_REQUIRE_MASK,
+  SCAN_VALIDATE_UTF8,
 } = contract;
 const tsContract = { ...contract };
 const root = new URL('../../', import.meta.url);
 const nativeBuilt = availableBackends().includes('native');
 const addon = nativeBuilt ? createRequire(import.meta.url)(new URL('build/Release/wscodec.node', root).pathname) : null;
 
-const wasmBuilds = Object.fromEntries(['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => [
-  file, new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(`build/${file}`, root))), {}),
-]));
+const wasmBuilds = Object.fromEntries(
+  ['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => [
+    file,
+    new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(`build/${file}`, root))), {}),
+  ]),
+);
 
 const concat = (parts) => Uint8Array.from(Buffer.concat(parts));
 const key = (k) => ({ mask: Uint8Array.from(k) });
-const wordOf = (k) => (k[0] | (k[1] << 8) | (k[2] << 16) | (k[3] << 24)) | 0;
+const wordOf = (k) => k[0] | (k[1] << 8) | (k[2] << 16) | (k[3] << 24) | 0;
 
 // One stream that puts every field of the layout to use: opcodes, FIN, bad UTF-8, a
 // fragmented message and, last, a frame whose payload has only begun to arrive.
@@ -78,38 +94,45 @@ const kernels = {
     result[RESULT_PARTIAL_KEY] = out.partialKey;
     return { ...readOut(count, out.table, result, at), bytes: bytes.subarray(at) };
   },
-  ...Object.fromEntries(Object.entries(wasmBuilds).map(([file, instance]) => [file, (stream, capacity) => {
-    const x = instance.exports;
-    const align = (n) => (n + 63) & -64;
-    const tables = align(x.heapBase());
-    const resultAt = tables + 512;
-    const tableAt = align(resultAt + RESULT_INTS * 4);
-    const at = align(tableAt + capacity * ENTRY_INTS * 4);
-    const missing = at + stream.length - x.memory.buffer.byteLength;
-    if (missing > 0) x.memory.grow(Math.ceil(missing / 65536));
-    const mem = new Uint8Array(x.memory.buffer);
-    mem.set(UTF8_CLASSES, tables);
-    mem.set(UTF8_TRANSITIONS, tables + 256);
-    x.setUtf8Tables(tables, tables + 256);
-    mem.set(stream, at);
-    const count = x.scan(at, at + stream.length, SCAN.flags, SCAN.maxPayload, tableAt, capacity, resultAt);
-    const table = new Int32Array(x.memory.buffer, tableAt, capacity * ENTRY_INTS);
-    const result = new Int32Array(x.memory.buffer, resultAt, RESULT_INTS);
-    return { ...readOut(count, table, result, at), bytes: mem.slice(at, at + stream.length) };
-  }])),
+  ...Object.fromEntries(
+    Object.entries(wasmBuilds).map(([file, instance]) => [
+      file,
+      (stream, capacity) => {
+        const x = instance.exports;
+        const align = (n) => (n + 63) & -64;
+        const tables = align(x.heapBase());
+        const resultAt = tables + 512;
+        const tableAt = align(resultAt + RESULT_INTS * 4);
+        const at = align(tableAt + capacity * ENTRY_INTS * 4);
+        const missing = at + stream.length - x.memory.buffer.byteLength;
+        if (missing > 0) x.memory.grow(Math.ceil(missing / 65536));
+        const mem = new Uint8Array(x.memory.buffer);
+        mem.set(UTF8_CLASSES, tables);
+        mem.set(UTF8_TRANSITIONS, tables + 256);
+        x.setUtf8Tables(tables, tables + 256);
+        mem.set(stream, at);
+        const count = x.scan(at, at + stream.length, SCAN.flags, SCAN.maxPayload, tableAt, capacity, resultAt);
+        const table = new Int32Array(x.memory.buffer, tableAt, capacity * ENTRY_INTS);
+        const result = new Int32Array(x.memory.buffer, resultAt, RESULT_INTS);
+        return { ...readOut(count, table, result, at), bytes: mem.slice(at, at + stream.length) };
+      },
+    ]),
+  ),
   // The addon sizes the table from the array: capacity whole entries, plus a spare word
   // that must stay untouched.
-  native: nativeBuilt && ((stream, capacity) => {
-    addon.setUtf8Tables(UTF8_CLASSES, UTF8_TRANSITIONS);
-    const at = 5;
-    const bytes = new Uint8Array(at + stream.length);
-    bytes.set(stream, at);
-    const table = new Int32Array(capacity * ENTRY_INTS + ENTRY_INTS - 1).fill(-7);
-    const result = new Int32Array(RESULT_INTS);
-    const count = addon.scan(bytes, at, bytes.length, SCAN.flags, SCAN.maxPayload, table, result);
-    assert.deepEqual([...table.subarray(capacity * ENTRY_INTS)], new Array(ENTRY_INTS - 1).fill(-7), 'wrote past the whole entries');
-    return { ...readOut(count, table, result, at), bytes: bytes.subarray(at) };
-  }),
+  native:
+    nativeBuilt &&
+    ((stream, capacity) => {
+      addon.setUtf8Tables(UTF8_CLASSES, UTF8_TRANSITIONS);
+      const at = 5;
+      const bytes = new Uint8Array(at + stream.length);
+      bytes.set(stream, at);
+      const table = new Int32Array(capacity * ENTRY_INTS + ENTRY_INTS - 1).fill(-7);
+      const result = new Int32Array(RESULT_INTS);
+      const count = addon.scan(bytes, at, bytes.length, SCAN.flags, SCAN.maxPayload, table, result);
+      assert.deepEqual([...table.subarray(capacity * ENTRY_INTS)], new Array(ENTRY_INTS - 1).fill(-7), 'wrote past the whole entries');
+      return { ...readOut(count, table, result, at), bytes: bytes.subarray(at) };
+    }),
 };
 
 describe('scan contract: generated once, held everywhere', () => {
@@ -136,15 +159,29 @@ describe('scan contract: generated once, held everywhere', () => {
     });
   }
 
-  it('the native addon was compiled with every constant of the contract, with its value', { skip: !nativeBuilt && 'the addon is not built here' }, () => {
-    assert.deepEqual({ ...addon.scanContract }, tsContract);
-  });
+  it(
+    'the native addon was compiled with every constant of the contract, with its value',
+    { skip: !nativeBuilt && 'the addon is not built here' },
+    () => {
+      assert.deepEqual({ ...addon.scanContract }, tsContract);
+    },
+  );
 
   it('the JS kernel (the reference below) fills the table and result block as the contract describes', () => {
     const out = kernels.js(STREAM, 16);
     const opcodes = out.entries.map((e) => [e.flags & FRAME_OPCODE, (e.flags & FRAME_FIN) !== 0, (e.flags & FRAME_BAD_UTF8) !== 0]);
-    assert.deepEqual(opcodes, [[1, true, false], [1, true, true], [9, true, false], [2, false, false], [0, true, false], [2, true, false]]);
-    assert.deepEqual(out.entries.map((e) => e.length), [6, 1, 1, 200, 5, 1000]);
+    assert.deepEqual(opcodes, [
+      [1, true, false],
+      [1, true, true],
+      [9, true, false],
+      [2, false, false],
+      [0, true, false],
+      [2, true, false],
+    ]);
+    assert.deepEqual(
+      out.entries.map((e) => e.length),
+      [6, 1, 1, 200, 5, 1000],
+    );
     assert.equal(out.entries[5].offset, STREAM.length - 100);
     assert.deepEqual(Buffer.from(out.bytes.subarray(out.entries[0].offset, out.entries[0].offset + 6)).toString(), 'héllo');
     assert.equal(out.consumed, STREAM.length);

@@ -8,7 +8,10 @@ const root = new URL('../..', import.meta.url);
 
 function run(script, env = {}) {
   return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: root, env: { ...process.env, WSCODEC_BACKEND: '', ...env }, encoding: 'utf8', timeout: 30000,
+    cwd: root,
+    env: { ...process.env, WSCODEC_BACKEND: '', ...env },
+    encoding: 'utf8',
+    timeout: 30000,
   }).trim();
 }
 
@@ -38,7 +41,9 @@ describe('init() on the runtime-agnostic entry', () => {
   }
 
   it('WSCODEC_BACKEND=js keeps js active after init()', () => {
-    const out = run(`${prelude} await codec.init(bytes); console.log(codec.backend, codec.availableBackends().join());`, { WSCODEC_BACKEND: 'js' });
+    const out = run(`${prelude} await codec.init(bytes); console.log(codec.backend, codec.availableBackends().join());`, {
+      WSCODEC_BACKEND: 'js',
+    });
     assert.equal(out, 'js wasm,js');
   });
 

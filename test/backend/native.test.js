@@ -2,7 +2,7 @@
 // baseline) agree with a reference, and a missing addon or compiler degrades cleanly.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,12 @@ const addonFile = join(root, 'build/Release/wscodec.node');
 const built = availableBackends().includes('native');
 
 function node(args, env = {}, cwd = root) {
-  return spawnSync(process.execPath, args, { cwd, env: { ...process.env, WSCODEC_BACKEND: '', ...env }, encoding: 'utf8', timeout: 120000 });
+  return spawnSync(process.execPath, args, {
+    cwd,
+    env: { ...process.env, WSCODEC_BACKEND: '', ...env },
+    encoding: 'utf8',
+    timeout: 120000,
+  });
 }
 
 // Run in a child so WSCODEC_NATIVE_XOR applies at addon load: reference checks of
@@ -114,7 +119,8 @@ describe('without the addon', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wscodec-nocc-'));
     try {
       // What npm install's native step reads: the generator needs the contract from src/.
-      for (const p of ['package.json', 'binding.gyp', 'bindings', 'scripts', 'src/backend/scan-contract.ts']) cpSync(join(root, p), join(dir, p), { recursive: true });
+      for (const p of ['package.json', 'binding.gyp', 'bindings', 'scripts', 'src/backend/scan-contract.ts'])
+        cpSync(join(root, p), join(dir, p), { recursive: true });
       symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
       const r = node([join(dir, 'scripts/build-native.js')], { CXX: '/bin/false', CC: '/bin/false' }, dir);
       assert.equal(r.status, 0, r.stderr);

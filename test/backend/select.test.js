@@ -105,14 +105,21 @@ describe('CommonJS entry', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = parseLast(r.stdout);
     assert.deepEqual(out, {
-      mask: 'function', unmask: 'function', FrameDecoder: 'function',
-      masked: '00fe02fc04fa', unmasked: 'fe02fc04fa', got: [['abc', true]],
+      mask: 'function',
+      unmask: 'function',
+      FrameDecoder: 'function',
+      masked: '00fe02fc04fa',
+      unmasked: 'fe02fc04fa',
+      got: [['abc', true]],
     });
   });
 
   test("require('wscodec/codec') works and honours WSCODEC_BACKEND", () => {
     for (const name of ['js', 'wasm']) {
-      const r = cjs(`const c = require('wscodec/codec'); console.log(JSON.stringify({ backend: c.backend, enc: typeof c.encodeFrame }));`, name);
+      const r = cjs(
+        `const c = require('wscodec/codec'); console.log(JSON.stringify({ backend: c.backend, enc: typeof c.encodeFrame }));`,
+        name,
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(parseLast(r.stdout), { backend: name, enc: 'function' });
     }

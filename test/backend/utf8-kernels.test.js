@@ -11,25 +11,30 @@ import { randomUtf8, mixedUtf8 } from '../helpers/utf8.js';
 import { mulberry32 } from '../helpers/wire.js';
 
 const BASE = 65536;
-const kernels = Object.fromEntries(['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => {
-  const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url))), {}).exports;
-  e.memory.grow(32);
-  const mem = new Uint8Array(e.memory.buffer);
-  mem.set(UTF8_CLASSES, 1024);
-  mem.set(UTF8_TRANSITIONS, 1280);
-  e.setUtf8Tables(1024, 1280);
-  // Steps over `bytes` in the given pieces, carrying the state like the decoder does.
-  return [file, (bytes, cuts = []) => {
-    mem.set(bytes, BASE);
-    let state = 0;
-    let at = 0;
-    for (const end of [...cuts, bytes.length]) {
-      state = e.utf8Step(state, BASE + at, BASE + end);
-      at = end;
-    }
-    return state;
-  }];
-}));
+const kernels = Object.fromEntries(
+  ['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => {
+    const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url))), {}).exports;
+    e.memory.grow(32);
+    const mem = new Uint8Array(e.memory.buffer);
+    mem.set(UTF8_CLASSES, 1024);
+    mem.set(UTF8_TRANSITIONS, 1280);
+    e.setUtf8Tables(1024, 1280);
+    // Steps over `bytes` in the given pieces, carrying the state like the decoder does.
+    return [
+      file,
+      (bytes, cuts = []) => {
+        mem.set(bytes, BASE);
+        let state = 0;
+        let at = 0;
+        for (const end of [...cuts, bytes.length]) {
+          state = e.utf8Step(state, BASE + at, BASE + end);
+          at = end;
+        }
+        return state;
+      },
+    ];
+  }),
+);
 kernels.js = (bytes, cuts = []) => {
   let state = 0;
   let at = 0;
@@ -47,10 +52,28 @@ function agree(bytes, cuts, label) {
 }
 
 const BAD = [
-  [0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xc2], [0xc2, 0x41], [0xe0, 0x80, 0x80], [0xe0, 0x9f, 0xbf],
-  [0xe2, 0x82], [0xe2, 0x82, 0x41], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xf0, 0x80, 0x80, 0x80],
-  [0xf0, 0x8f, 0xbf, 0xbf], [0xf0, 0x9f, 0x98], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80],
-  [0xfe], [0xff], [0xe2, 0x82, 0xac, 0x80], [0xf0, 0x9f, 0x98, 0x80, 0x80], [0xc3, 0xa9, 0xa9],
+  [0x80],
+  [0xbf],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xc2],
+  [0xc2, 0x41],
+  [0xe0, 0x80, 0x80],
+  [0xe0, 0x9f, 0xbf],
+  [0xe2, 0x82],
+  [0xe2, 0x82, 0x41],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf0, 0x80, 0x80, 0x80],
+  [0xf0, 0x8f, 0xbf, 0xbf],
+  [0xf0, 0x9f, 0x98],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+  [0xe2, 0x82, 0xac, 0x80],
+  [0xf0, 0x9f, 0x98, 0x80, 0x80],
+  [0xc3, 0xa9, 0xa9],
 ];
 
 describe('UTF-8 kernels on long inputs', () => {

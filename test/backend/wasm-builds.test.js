@@ -12,14 +12,17 @@ const builds = {
   simd: new URL('../../build/wscodec.simd.wasm', import.meta.url),
   scalar: new URL('../../build/wscodec.wasm', import.meta.url),
 };
-const instances = Object.fromEntries(Object.entries(builds).map(([name, url]) => [
-  name, new WebAssembly.Instance(new WebAssembly.Module(readFileSync(url)), {}),
-]));
+const instances = Object.fromEntries(
+  Object.entries(builds).map(([name, url]) => [name, new WebAssembly.Instance(new WebAssembly.Module(readFileSync(url)), {})]),
+);
 
 function concat(parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -27,7 +30,9 @@ function record(backend, bytes, split, options = {}) {
   const events = [];
   const hex = (d) => Buffer.from(d).toString('hex');
   const dec = new FrameDecoder({
-    role: 'server', backend, ...options,
+    role: 'server',
+    backend,
+    ...options,
     onMessage: (d, bin) => events.push(['message', bin, hex(d)]),
     onPing: (d) => events.push(['ping', hex(d)]),
     onPong: (d) => events.push(['pong', hex(d)]),
@@ -81,9 +86,15 @@ describe('wasm kernels', () => {
   it('a push larger than the staging window is processed in windows', () => {
     const big = new Uint8Array(3 * 1024 * 1024 + 7).map((_, i) => i * 7);
     const small = new Uint8Array(50).fill(9);
-    const stream = concat([...encodeFrame(Opcode.Binary, small, { mask: true }), ...encodeFrame(Opcode.Binary, big, { mask: true }), ...encodeFrame(Opcode.Binary, small, { mask: true })]);
+    const stream = concat([
+      ...encodeFrame(Opcode.Binary, small, { mask: true }),
+      ...encodeFrame(Opcode.Binary, big, { mask: true }),
+      ...encodeFrame(Opcode.Binary, small, { mask: true }),
+    ]);
     // Many small frames too: more than one staging window's worth of frame-table entries.
-    const many = concat(Array.from({ length: 20000 }, (_, i) => encodeFrame(Opcode.Binary, new Uint8Array([i & 255, i >> 8]), { mask: true })[0]));
+    const many = concat(
+      Array.from({ length: 20000 }, (_, i) => encodeFrame(Opcode.Binary, new Uint8Array([i & 255, i >> 8]), { mask: true })[0]),
+    );
     for (const bytes of [stream, many]) {
       const a = record(getBackend('wasm'), bytes, (left) => left);
       const b = record(getBackend('js'), bytes, (left) => left);
@@ -94,23 +105,28 @@ describe('wasm kernels', () => {
 
   it('nested pushes into other decoders (deeper than the wasm stack has slots) stay correct', () => {
     const depth = 9;
-    const frames = Array.from({ length: depth }, (_, i) => concat([
-      ...encodeFrame(Opcode.Text, `level ${i} first`, { mask: true }),
-      ...encodeFrame(Opcode.Binary, new Uint8Array(3000).fill(i), { mask: true }),
-      ...encodeFrame(Opcode.Text, `level ${i} last`, { mask: true }),
-    ]));
+    const frames = Array.from({ length: depth }, (_, i) =>
+      concat([
+        ...encodeFrame(Opcode.Text, `level ${i} first`, { mask: true }),
+        ...encodeFrame(Opcode.Binary, new Uint8Array(3000).fill(i), { mask: true }),
+        ...encodeFrame(Opcode.Text, `level ${i} last`, { mask: true }),
+      ]),
+    );
     const seen = [];
     const decoders = [];
     for (let i = 0; i < depth; i++) {
-      decoders.push(new FrameDecoder({
-        role: 'server', backend: getBackend('wasm'),
-        onMessage(data, isBinary) {
-          seen.push(`${i}:${isBinary ? data.length + '/' + data[0] : Buffer.from(data).toString()}`);
-          // On each level's first message, push the next level's frames from inside this callback.
-          if (!isBinary && Buffer.from(data).toString().endsWith('first') && i + 1 < depth) decoders[i + 1].push(frames[i + 1].slice());
-        },
-        onError: (e) => assert.fail(`level ${i}: ${e.message}`),
-      }));
+      decoders.push(
+        new FrameDecoder({
+          role: 'server',
+          backend: getBackend('wasm'),
+          onMessage(data, isBinary) {
+            seen.push(`${i}:${isBinary ? data.length + '/' + data[0] : Buffer.from(data).toString()}`);
+            // On each level's first message, push the next level's frames from inside this callback.
+            if (!isBinary && Buffer.from(data).toString().endsWith('first') && i + 1 < depth) decoders[i + 1].push(frames[i + 1].slice());
+          },
+          onError: (e) => assert.fail(`level ${i}: ${e.message}`),
+        }),
+      );
     }
     decoders[0].push(frames[0].slice());
     const expected = [];

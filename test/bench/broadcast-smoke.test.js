@@ -47,7 +47,11 @@ function pidsMatching(marks, { cwd } = {}) {
 }
 
 // Servers run as `node bench/broadcast/…`, load.js by absolute path; all with the checkout as cwd.
-const benchPids = () => pidsMatching(['fanout-server.js', 'relay-server.js', 'load.js'].map((f) => path.join('bench', 'broadcast', f)), { cwd: root });
+const benchPids = () =>
+  pidsMatching(
+    ['fanout-server.js', 'relay-server.js', 'load.js'].map((f) => path.join('bench', 'broadcast', f)),
+    { cwd: root },
+  );
 
 test('bench/broadcast/run.js --smoke: all three servers at 64 B and 4 KiB, and the Redis row', { timeout: 60_000 }, async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'wscodec-broadcast-'));
@@ -62,8 +66,18 @@ test('bench/broadcast/run.js --smoke: all three servers at 64 B and 4 KiB, and t
     // Fan-out tables: one row per size in each, every server in the headers, numbers positive.
     const labels = ['wscodec', 'ws + bufferutil', 'ws (pure JS)'];
     const all = labels.join(' / ');
-    assert.ok(md.includes(`| message | ${labels.map((l) => `${l} deliveries/s`).join(' | ')} | wscodec / ws + bufferutil | per-round ratios | wscodec / ws (pure JS) | per-round ratios | target (vs ws + bufferutil) |`), 'deliveries/s header');
-    assert.ok(md.includes(`| message | server CPU ${all} | deliveries per server CPU-s ${all} | wscodec / ws + bufferutil per CPU-s | wscodec / ws (pure JS) per CPU-s | load generator CPU ${all} |`), 'server CPU header');
+    assert.ok(
+      md.includes(
+        `| message | ${labels.map((l) => `${l} deliveries/s`).join(' | ')} | wscodec / ws + bufferutil | per-round ratios | wscodec / ws (pure JS) | per-round ratios | target (vs ws + bufferutil) |`,
+      ),
+      'deliveries/s header',
+    );
+    assert.ok(
+      md.includes(
+        `| message | server CPU ${all} | deliveries per server CPU-s ${all} | wscodec / ws + bufferutil per CPU-s | wscodec / ws (pure JS) per CPU-s | load generator CPU ${all} |`,
+      ),
+      'server CPU header',
+    );
     const positive = (cell, what) => {
       assert.match(cell, /^\d[\d,]*$/, what);
       assert.ok(Number(cell.replace(/,/g, '')) > 0, what);
@@ -76,7 +90,12 @@ test('bench/broadcast/run.js --smoke: all three servers at 64 B and 4 KiB, and t
     for (const size of ['64 B', '4 KiB']) {
       const rows = md.split('\n').filter((l) => l.startsWith(`| ${size} |`));
       assert.equal(rows.length, 2, `a deliveries/s row and a server CPU row for ${size}`);
-      const [speed, cost] = rows.map((row) => row.split('|').slice(2, -1).map((c) => c.trim()));
+      const [speed, cost] = rows.map((row) =>
+        row
+          .split('|')
+          .slice(2, -1)
+          .map((c) => c.trim()),
+      );
       labels.forEach((l, i) => positive(speed[i], `${l} deliveries/s in: ${rows[0]}`));
       for (const at of [3, 5]) {
         ratio(speed[at], `a ratio in column ${at + 2} of: ${rows[0]}`);
@@ -117,11 +136,20 @@ test('turnOrder: over 2 × 3 turns each server holds each position twice and fol
   const orders = Array.from({ length: 6 }, (_, turn) => turnOrder(3, turn));
   for (const order of orders) assert.deepEqual([...order].sort(), [0, 1, 2], `a permutation: ${order}`);
   for (let position = 0; position < 3; position++) {
-    for (let server = 0; server < 3; server++) assert.equal(orders.filter((o) => o[position] === server).length, 2, `server ${server} at position ${position}`);
+    for (let server = 0; server < 3; server++)
+      assert.equal(orders.filter((o) => o[position] === server).length, 2, `server ${server} at position ${position}`);
   }
   const follows = new Map();
   for (const o of orders) for (let k = 1; k < 3; k++) follows.set(`${o[k - 1]}→${o[k]}`, (follows.get(`${o[k - 1]}→${o[k]}`) ?? 0) + 1);
   assert.deepEqual([...follows.values()], [2, 2, 2, 2, 2, 2], JSON.stringify(Object.fromEntries(follows)));
   // Two servers: each goes first, and each follows the other, in two of every four turns.
-  assert.deepEqual([0, 1, 2, 3].map((turn) => turnOrder(2, turn)), [[0, 1], [1, 0], [1, 0], [0, 1]]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((turn) => turnOrder(2, turn)),
+    [
+      [0, 1],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ],
+  );
 });

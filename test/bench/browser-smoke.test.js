@@ -38,9 +38,15 @@ test('bench/browser.js --smoke: a table with the wasm and js backends at every s
 
     const number = /^\d[\d,]*(\.\d+)?( [kMG])?$/;
     const rows = md.split('\n').filter((l) => /^\| \d+ (B|KiB) (text|binary) /.test(l));
-    assert.deepEqual(rows.map((r) => r.split('|')[1].trim()), ['16 B binary', '125 B text', '1 KiB binary', '64 KiB binary']);
+    assert.deepEqual(
+      rows.map((r) => r.split('|')[1].trim()),
+      ['16 B binary', '125 B text', '1 KiB binary', '64 KiB binary'],
+    );
     for (const row of rows) {
-      const cells = row.split('|').slice(2, -1).map((c) => c.trim());
+      const cells = row
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim());
       for (const cell of cells.slice(0, 4)) assert.match(cell, number, `a measured value in: ${row}`);
       assert.match(cells[4], /^\d[\d,]*\.\d\d×$/, `a wasm/js ratio in: ${row}`);
     }

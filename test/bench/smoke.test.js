@@ -60,7 +60,11 @@ test('bench/run.js --smoke: every contender decodes correctly and all reports ar
         assert.deepEqual(r.verify.errors, [], `${where}: decoder errors`);
         for (const round of r.rounds) {
           assert.ok(round.check.pushes > 0, `${where}: nothing was pushed while timing`);
-          assert.equal(round.check.delivered, round.check.expected, `${where}: timed run delivered ${round.check.delivered}/${round.check.expected}`);
+          assert.equal(
+            round.check.delivered,
+            round.check.expected,
+            `${where}: timed run delivered ${round.check.delivered}/${round.check.expected}`,
+          );
           assert.ok(round.hz > 0);
         }
       }

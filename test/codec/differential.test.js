@@ -9,8 +9,21 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  OP, frame, header, concat, hex, bytes, chop, collect, codec, mulberry32, randInt, randBytes, randomChop,
-  closePayload, misalign,
+  OP,
+  frame,
+  header,
+  concat,
+  hex,
+  bytes,
+  chop,
+  collect,
+  codec,
+  mulberry32,
+  randInt,
+  randBytes,
+  randomChop,
+  closePayload,
+  misalign,
 } from '../helpers/wire.js';
 import { randomUtf8, encodeCp } from '../helpers/utf8.js';
 
@@ -21,17 +34,34 @@ const BATCHES = 6;
 const BYTEWISE_MAX = 1500; // streams up to this size are also fed one byte per push
 
 const KNOWN_ERRORS = new Map([
-  [1002, new Set([
-    'WS_ERR_EXPECTED_MASK', 'WS_ERR_UNEXPECTED_MASK', 'WS_ERR_UNEXPECTED_RSV_2_3', 'WS_ERR_UNEXPECTED_RSV_1',
-    'WS_ERR_INVALID_OPCODE', 'WS_ERR_EXPECTED_FIN', 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
-    'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'WS_ERR_INVALID_CLOSE_CODE',
-  ])],
+  [
+    1002,
+    new Set([
+      'WS_ERR_EXPECTED_MASK',
+      'WS_ERR_UNEXPECTED_MASK',
+      'WS_ERR_UNEXPECTED_RSV_2_3',
+      'WS_ERR_UNEXPECTED_RSV_1',
+      'WS_ERR_INVALID_OPCODE',
+      'WS_ERR_EXPECTED_FIN',
+      'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+      'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ]),
+  ],
   [1007, new Set(['WS_ERR_INVALID_UTF8'])],
   [1008, new Set(['WS_ERR_TOO_MANY_FRAGMENTS'])],
   [1009, new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'])],
 ]);
 const VALID_CLOSE = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3500, 4000, 4999];
-const INVALID_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82, 0x41], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+const INVALID_UTF8 = [
+  [0xff],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
+  [0xe2, 0x82, 0x41],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
 
 const pick = (rng, arr) => arr[Math.floor(rng() * arr.length)];
 const chance = (rng, p) => rng() < p;
@@ -80,7 +110,10 @@ function genValid(rng, opts) {
   };
   const items = randInt(rng, 1, 8);
   for (let it = 0; it < items; it++) {
-    if (chance(rng, 0.3)) { control(); continue; }
+    if (chance(rng, 0.3)) {
+      control();
+      continue;
+    }
     const isBinary = chance(rng, 0.5);
     const compressed = !!opts.allowRsv1 && chance(rng, 0.3);
     const size = Math.min(genSize(rng), limit);
@@ -98,7 +131,11 @@ function genValid(rng, opts) {
       prev = end;
       push({
         opcode: i === 0 ? (isBinary ? OP.BINARY : OP.TEXT) : OP.CONT,
-        fin: i === nfrag - 1, rsv1: i === 0 && compressed, payload: piece, mask: key(), lenForm: lenForm(piece.length),
+        fin: i === nfrag - 1,
+        rsv1: i === 0 && compressed,
+        payload: piece,
+        mask: key(),
+        lenForm: lenForm(piece.length),
       });
       if (i < nfrag - 1 && chance(rng, 0.3)) control();
     }
@@ -124,28 +161,49 @@ function genBadFrame(rng, opts) {
   const m = opts.role === 'server' ? randBytes(rng, 4) : undefined;
   const wrong = opts.role === 'server' ? undefined : randBytes(rng, 4);
   switch (randInt(rng, 0, 16)) {
-    case 0: return frame({ opcode: pick(rng, [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), payload: randBytes(rng, 3), mask: m });
-    case 1: return frame({ opcode: OP.TEXT, payload: 'x', mask: m, rsv2: chance(rng, 0.5), rsv3: true });
-    case 2: return frame({ opcode: pick(rng, [OP.PING, OP.PONG, OP.CLOSE]), payload: closePayload(1000), mask: m, fin: false });
-    case 3: return frame({ opcode: OP.PING, payload: randBytes(rng, randInt(rng, 126, 300)), mask: m });
-    case 4: return frame({ opcode: OP.CLOSE, payload: [0x03], mask: m });
-    case 5: return frame({ opcode: OP.CLOSE, payload: closePayload(pick(rng, [0, 999, 1004, 1005, 1006, 1015, 2999, 5000])), mask: m });
-    case 6: return frame({ opcode: OP.CLOSE, payload: concat(closePayload(1000), pick(rng, INVALID_UTF8)), mask: m });
-    case 7: return frame({ opcode: OP.BINARY, payload: 'x', mask: wrong });
-    case 8: return frame({ opcode: OP.CONT, payload: 'c', mask: m });
-    case 9: return header({ opcode: OP.BINARY, lenForm: 64, extLen: [0x80 | randInt(rng, 0, 127), 0, 0, 0, 0, 0, 0, 1], mask: m });
-    case 10: return frame({ opcode: OP.TEXT, payload: concat(randomUtf8(rng, randInt(rng, 0, 20)), pick(rng, INVALID_UTF8), bytes('zz')), mask: m });
-    case 11: return header({ opcode: OP.BINARY, len: (opts.maxPayload > 0 ? opts.maxPayload : 100 * 1024 * 1024) + randInt(rng, 1, 5), mask: m });
+    case 0:
+      return frame({ opcode: pick(rng, [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), payload: randBytes(rng, 3), mask: m });
+    case 1:
+      return frame({ opcode: OP.TEXT, payload: 'x', mask: m, rsv2: chance(rng, 0.5), rsv3: true });
+    case 2:
+      return frame({ opcode: pick(rng, [OP.PING, OP.PONG, OP.CLOSE]), payload: closePayload(1000), mask: m, fin: false });
+    case 3:
+      return frame({ opcode: OP.PING, payload: randBytes(rng, randInt(rng, 126, 300)), mask: m });
+    case 4:
+      return frame({ opcode: OP.CLOSE, payload: [0x03], mask: m });
+    case 5:
+      return frame({ opcode: OP.CLOSE, payload: closePayload(pick(rng, [0, 999, 1004, 1005, 1006, 1015, 2999, 5000])), mask: m });
+    case 6:
+      return frame({ opcode: OP.CLOSE, payload: concat(closePayload(1000), pick(rng, INVALID_UTF8)), mask: m });
+    case 7:
+      return frame({ opcode: OP.BINARY, payload: 'x', mask: wrong });
+    case 8:
+      return frame({ opcode: OP.CONT, payload: 'c', mask: m });
+    case 9:
+      return header({ opcode: OP.BINARY, lenForm: 64, extLen: [0x80 | randInt(rng, 0, 127), 0, 0, 0, 0, 0, 0, 1], mask: m });
+    case 10:
+      return frame({
+        opcode: OP.TEXT,
+        payload: concat(randomUtf8(rng, randInt(rng, 0, 20)), pick(rng, INVALID_UTF8), bytes('zz')),
+        mask: m,
+      });
+    case 11:
+      return header({ opcode: OP.BINARY, len: (opts.maxPayload > 0 ? opts.maxPayload : 100 * 1024 * 1024) + randInt(rng, 1, 5), mask: m });
     case 12: {
       const n = (opts.maxFragments ?? 1024) + 1;
       const parts = [];
-      for (let i = 0; i < n; i++) parts.push(frame({ opcode: i === 0 ? OP.BINARY : OP.CONT, fin: i === n - 1, payload: [i & 0xff], mask: m }));
+      for (let i = 0; i < n; i++)
+        parts.push(frame({ opcode: i === 0 ? OP.BINARY : OP.CONT, fin: i === n - 1, payload: [i & 0xff], mask: m }));
       return concat(parts);
     }
-    case 13: return frame({ opcode: OP.TEXT, payload: 'x', mask: m, rsv1: true }); // bad unless allowRsv1
-    case 14: return frame({ opcode: OP.PING, payload: 'x', mask: m, rsv1: true });
-    case 15: return concat(frame({ opcode: OP.TEXT, payload: 'a', mask: m, fin: false }), frame({ opcode: OP.BINARY, payload: 'b', mask: m }));
-    default: return frame({ opcode: OP.TEXT, payload: concat(randomUtf8(rng, 5), encodeCp(randInt(rng, 0xd800, 0xdfff), 3)), mask: m });
+    case 13:
+      return frame({ opcode: OP.TEXT, payload: 'x', mask: m, rsv1: true }); // bad unless allowRsv1
+    case 14:
+      return frame({ opcode: OP.PING, payload: 'x', mask: m, rsv1: true });
+    case 15:
+      return concat(frame({ opcode: OP.TEXT, payload: 'a', mask: m, fin: false }), frame({ opcode: OP.BINARY, payload: 'b', mask: m }));
+    default:
+      return frame({ opcode: OP.TEXT, payload: concat(randomUtf8(rng, 5), encodeCp(randInt(rng, 0xd800, 0xdfff), 3)), mask: m });
   }
 }
 
@@ -154,27 +212,44 @@ function mutate(rng, opts, frames) {
   let stream = concat(frames.map((f) => f.b));
   const starts = [];
   let off = 0;
-  for (const f of frames) { starts.push(off); off += f.b.length; }
+  for (const f of frames) {
+    starts.push(off);
+    off += f.b.length;
+  }
   switch (kind) {
-    case 0: { // bit flips, half of them in a frame's first two bytes
+    case 0: {
+      // bit flips, half of them in a frame's first two bytes
       const n = randInt(rng, 1, 3);
       for (let i = 0; i < n && stream.length; i++) {
-        const pos = chance(rng, 0.5) ? Math.min(stream.length - 1, pick(rng, starts) + randInt(rng, 0, 1)) : randInt(rng, 0, stream.length - 1);
+        const pos = chance(rng, 0.5)
+          ? Math.min(stream.length - 1, pick(rng, starts) + randInt(rng, 0, 1))
+          : randInt(rng, 0, stream.length - 1);
         stream[pos] ^= 1 << randInt(rng, 0, 7);
       }
       return [stream, 'bit flip'];
     }
-    case 1: return [stream.slice(0, randInt(rng, 0, stream.length)), 'truncation'];
-    case 2: { // random byte
+    case 1:
+      return [stream.slice(0, randInt(rng, 0, stream.length)), 'truncation'];
+    case 2: {
+      // random byte
       if (stream.length) stream[randInt(rng, 0, stream.length - 1)] = randInt(rng, 0, 255);
       return [stream, 'byte replaced'];
     }
-    case 3: { // insert an invalid frame at a frame boundary
+    case 3: {
+      // insert an invalid frame at a frame boundary
       const i = randInt(rng, 0, frames.length);
       const bad = genBadFrame(rng, opts);
-      return [concat(frames.slice(0, i).map((f) => f.b), bad, frames.slice(i).map((f) => f.b)), 'bad frame inserted'];
+      return [
+        concat(
+          frames.slice(0, i).map((f) => f.b),
+          bad,
+          frames.slice(i).map((f) => f.b),
+        ),
+        'bad frame inserted',
+      ];
     }
-    case 4: { // declared length off by a little
+    case 4: {
+      // declared length off by a little
       const candidates = frames.filter((f) => f.o);
       if (!candidates.length) return [stream, 'none'];
       const f = pick(rng, candidates);
@@ -183,10 +258,19 @@ function mutate(rng, opts, frames) {
       // keep a non-minimal form when it still fits; otherwise header() picks the minimal one
       const o = { ...f.o, len, lenForm: f.o.lenForm === 16 && len > 0xffff ? 64 : f.o.lenForm };
       const idx = frames.indexOf(f);
-      return [concat(frames.slice(0, idx).map((x) => x.b), frame(o), frames.slice(idx + 1).map((x) => x.b)), 'declared length changed'];
+      return [
+        concat(
+          frames.slice(0, idx).map((x) => x.b),
+          frame(o),
+          frames.slice(idx + 1).map((x) => x.b),
+        ),
+        'declared length changed',
+      ];
     }
-    case 5: return [concat(stream, randBytes(rng, randInt(rng, 1, 30))), 'garbage appended'];
-    default: { // bytes of a text payload replaced by invalid UTF-8 (re-masking the frame)
+    case 5:
+      return [concat(stream, randBytes(rng, randInt(rng, 1, 30))), 'garbage appended'];
+    default: {
+      // bytes of a text payload replaced by invalid UTF-8 (re-masking the frame)
       const texts = frames.filter((f) => f.o && (f.o.opcode === OP.TEXT || f.o.opcode === OP.CONT) && bytes(f.o.payload).length > 0);
       if (!texts.length) return [concat(stream, genBadFrame(rng, opts)), 'bad frame appended'];
       const f = pick(rng, texts);
@@ -195,7 +279,14 @@ function mutate(rng, opts, frames) {
       const at = randInt(rng, 0, p.length - 1);
       for (let i = 0; i < bad.length && at + i < p.length; i++) p[at + i] = bad[i];
       const idx = frames.indexOf(f);
-      return [concat(frames.slice(0, idx).map((x) => x.b), frame({ ...f.o, payload: p }), frames.slice(idx + 1).map((x) => x.b)), 'bad UTF-8 in text'];
+      return [
+        concat(
+          frames.slice(0, idx).map((x) => x.b),
+          frame({ ...f.o, payload: p }),
+          frames.slice(idx + 1).map((x) => x.b),
+        ),
+        'bad UTF-8 in text',
+      ];
     }
   }
 }
@@ -227,7 +318,8 @@ function run(stream, opts, backend, chunks) {
 function checkCase(caseSeed, stats) {
   const c = genCase(caseSeed);
   const names = codec.availableBackends();
-  const describeCase = () => `caseSeed=${caseSeed} (WSCODEC_FUZZ_CASE=${caseSeed}) ${c.what}; options ${JSON.stringify(c.opts)}; ` +
+  const describeCase = () =>
+    `caseSeed=${caseSeed} (WSCODEC_FUZZ_CASE=${caseSeed}) ${c.what}; options ${JSON.stringify(c.opts)}; ` +
     `stream ${c.stream.length} bytes: ${hex(c.stream.subarray(0, 300))}${c.stream.length > 300 ? '…' : ''}`;
   let ref;
   let refLabel;
@@ -254,12 +346,20 @@ function checkCase(caseSeed, stats) {
         throw e;
       }
       if (!ref) {
-        ref = got; refLabel = `${name} / ${label}`;
+        ref = got;
+        refLabel = `${name} / ${label}`;
         if (c.expected) {
           assert.deepEqual(got.events, c.expected, `valid stream decoded wrongly [${refLabel}] ${describeCase()}`);
         }
       } else {
-        assert.deepEqual(got, ref, `[${name} / ${label}] differs from [${refLabel}]: chunk sizes ${chunks.map((x) => x.length).join(',').slice(0, 300)}; ${describeCase()}`);
+        assert.deepEqual(
+          got,
+          ref,
+          `[${name} / ${label}] differs from [${refLabel}]: chunk sizes ${chunks
+            .map((x) => x.length)
+            .join(',')
+            .slice(0, 300)}; ${describeCase()}`,
+        );
       }
     }
   }
@@ -301,8 +401,14 @@ describe(`differential: ${codec.availableBackends().join(' vs ')} (seed ${SEED},
     assert.ok(stats.valid > N / 4, 'enough valid streams');
     assert.ok(stats.closed > N / 50, 'enough closes');
     const codes = new Set([...stats.errors.keys()].map((k) => k.split(' ')[1]));
-    for (const code of ['WS_ERR_INVALID_OPCODE', 'WS_ERR_INVALID_UTF8', 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
-      'WS_ERR_TOO_MANY_FRAGMENTS', 'WS_ERR_INVALID_CLOSE_CODE', 'WS_ERR_EXPECTED_FIN']) {
+    for (const code of [
+      'WS_ERR_INVALID_OPCODE',
+      'WS_ERR_INVALID_UTF8',
+      'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+      'WS_ERR_TOO_MANY_FRAGMENTS',
+      'WS_ERR_INVALID_CLOSE_CODE',
+      'WS_ERR_EXPECTED_FIN',
+    ]) {
       assert.ok(codes.has(code), `some stream failed with ${code}; seen: ${[...codes].join(', ')}`);
     }
   });

@@ -4,7 +4,20 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  OP, KEY, frame, concat, bytes, hex, chop, decode, forEachBackend, codec, mulberry32, randBytes, xorMask, closePayload,
+  OP,
+  KEY,
+  frame,
+  concat,
+  bytes,
+  hex,
+  chop,
+  decode,
+  forEachBackend,
+  codec,
+  mulberry32,
+  randBytes,
+  xorMask,
+  closePayload,
 } from '../helpers/wire.js';
 import { mixedUtf8 } from '../helpers/utf8.js';
 
@@ -23,8 +36,17 @@ describe('constants', () => {
   });
   test('CloseCode values', () => {
     const expected = {
-      Normal: 1000, GoingAway: 1001, ProtocolError: 1002, UnsupportedData: 1003, NoStatus: 1005, Abnormal: 1006,
-      InvalidPayload: 1007, PolicyViolation: 1008, MessageTooBig: 1009, MandatoryExtension: 1010, InternalError: 1011,
+      Normal: 1000,
+      GoingAway: 1001,
+      ProtocolError: 1002,
+      UnsupportedData: 1003,
+      NoStatus: 1005,
+      Abnormal: 1006,
+      InvalidPayload: 1007,
+      PolicyViolation: 1008,
+      MessageTooBig: 1009,
+      MandatoryExtension: 1010,
+      InternalError: 1011,
     };
     for (const [k, v] of Object.entries(expected)) assert.equal(CloseCode[k], v, k);
   });
@@ -62,7 +84,14 @@ describe('encodeFrame layout', () => {
   });
 
   test('length forms are minimal: 7-bit ≤ 125, 16-bit ≤ 65535, 64-bit above', () => {
-    for (const [n, b1, ext] of /** @type {Array<[number, number, string]>} */ ([[0, 0, ''], [125, 125, ''], [126, 126, '007e'], [65535, 126, 'ffff'], [65536, 127, '0000000000010000'], [70000, 127, '0000000000011170']])) {
+    for (const [n, b1, ext] of /** @type {Array<[number, number, string]>} */ ([
+      [0, 0, ''],
+      [125, 125, ''],
+      [126, 126, '007e'],
+      [65535, 126, 'ffff'],
+      [65536, 127, '0000000000010000'],
+      [70000, 127, '0000000000011170'],
+    ])) {
       const f = flat(encodeFrame(Opcode.Binary, new Uint8Array(n)));
       assert.equal(f[1], b1, `second byte for ${n}`);
       assert.equal(hex(f.subarray(2, 2 + ext.length / 2)), ext, `extended length for ${n}`);
@@ -73,11 +102,17 @@ describe('encodeFrame layout', () => {
   test('invalid combinations are either refused or encoded exactly as asked', () => {
     /** @type {Array<[import('wscodec/codec').Opcode, import('wscodec/codec').EncodeOptions]>} */
     const cases = [
-      [Opcode.Ping, { fin: false }], [Opcode.Close, { rsv1: true }], [Opcode.Continuation, { rsv1: true }],
+      [Opcode.Ping, { fin: false }],
+      [Opcode.Close, { rsv1: true }],
+      [Opcode.Continuation, { rsv1: true }],
     ];
     for (const [op, o] of cases) {
       let parts;
-      try { parts = encodeFrame(op, Uint8Array.of(1), o); } catch { continue; }
+      try {
+        parts = encodeFrame(op, Uint8Array.of(1), o);
+      } catch {
+        continue;
+      }
       assert.equal(hex(flat(parts)), hex(frame({ opcode: op, payload: [1], fin: o.fin ?? true, rsv1: !!o.rsv1 })));
     }
   });
@@ -86,7 +121,11 @@ describe('encodeFrame layout', () => {
     for (const s of ['', 'hello', 'héllo €𝄞', '€'.repeat(100), '😀'.repeat(17500)]) {
       const b = new TextEncoder().encode(s);
       assert.equal(hex(flat(encodeFrame(Opcode.Text, s))), hex(frame({ opcode: OP.TEXT, payload: b })), `unmasked "${s.slice(0, 10)}"`);
-      assert.equal(hex(flat(encodeFrame(Opcode.Text, s, { mask: KEY.slice() }))), hex(frame({ opcode: OP.TEXT, payload: b, mask: KEY })), `masked "${s.slice(0, 10)}"`);
+      assert.equal(
+        hex(flat(encodeFrame(Opcode.Text, s, { mask: KEY.slice() }))),
+        hex(frame({ opcode: OP.TEXT, payload: b, mask: KEY })),
+        `masked "${s.slice(0, 10)}"`,
+      );
     }
     assert.equal(hex(flat(encodeFrame(Opcode.Ping, 'ping!'))), hex(frame({ opcode: OP.PING, payload: 'ping!' })));
   });
@@ -106,7 +145,7 @@ describe('encodeFrame layout', () => {
     }
   });
 
-  test('masking does not modify the caller\'s payload', () => {
+  test("masking does not modify the caller's payload", () => {
     const p = payloadOf(1000);
     const copy = p.slice();
     flat(encodeFrame(Opcode.Binary, p, { mask: KEY.slice() }));
@@ -135,7 +174,7 @@ describe('encodeFrame layout', () => {
     const n = 5000;
     for (let i = 0; i < n; i++) {
       const f = flat(encodeFrame(Opcode.Binary, new Uint8Array(i % 200), { mask: true }));
-      const off = (i % 200) > 125 ? 4 : 2;
+      const off = i % 200 > 125 ? 4 : 2;
       keys.add(hex(f.subarray(off, off + 4)));
     }
     assert.ok(keys.size >= n - 10, `${n - keys.size} repeated keys in ${n} frames`);
@@ -145,7 +184,7 @@ describe('encodeFrame layout', () => {
     const p = payloadOf(1024 * 1024);
     const parts = encodeFrame(Opcode.Binary, p);
     assert.equal(parts.length, 2);
-    assert.equal(parts[1].buffer, p.buffer, 'payload is the caller\'s memory');
+    assert.equal(parts[1].buffer, p.buffer, "payload is the caller's memory");
     assert.equal(parts[1].byteLength, p.byteLength);
     assert.equal(hex(parts[0]), '827f0000000000100000');
   });
@@ -172,7 +211,14 @@ forEachBackend((backend) => {
               flat(encodeFrame(Opcode.Binary, b.slice(), { mask: mask(), rsv1 })),
             );
             const rec = decode(stream, { role, backend, allowRsv1: true }, n < 200 ? 'bytewise' : (u8) => chop(u8, 1000));
-            assert.deepEqual(rec.events, [['message', hex(t), false, rsv1], ['message', hex(b), true, rsv1]], `length ${n}`);
+            assert.deepEqual(
+              rec.events,
+              [
+                ['message', hex(t), false, rsv1],
+                ['message', hex(b), true, rsv1],
+              ],
+              `length ${n}`,
+            );
           }
         }
       });
@@ -189,7 +235,10 @@ forEachBackend((backend) => {
         for (const feed of ['whole', 'bytewise']) {
           const rec = decode(stream, { role, backend }, feed);
           assert.deepEqual(rec.events, [
-            ['ping', hex(bytes('pi'))], ['pong', '01'.repeat(125)], ['message', hex(bytes('fragmented ✓')), false, false], ['close', 1000, 'done'],
+            ['ping', hex(bytes('pi'))],
+            ['pong', '01'.repeat(125)],
+            ['message', hex(bytes('fragmented ✓')), false, false],
+            ['close', 1000, 'done'],
           ]);
         }
       });
@@ -198,7 +247,10 @@ forEachBackend((backend) => {
         const strings = ['', 'ascii', 'héllo €𝄞 ✓', '€'.repeat(100), '𝄞'.repeat(20000)];
         const stream = concat(strings.map((s) => flat(encodeFrame(Opcode.Text, s, { mask: mask() }))));
         const rec = decode(stream, { role, backend }, (u8) => chop(u8, 333));
-        assert.deepEqual(rec.events.map((e) => Buffer.from(e[1], 'hex').toString('utf8')), strings);
+        assert.deepEqual(
+          rec.events.map((e) => Buffer.from(e[1], 'hex').toString('utf8')),
+          strings,
+        );
       });
 
       test(`${role}: explicit mask key round trips`, () => {
@@ -212,7 +264,10 @@ forEachBackend((backend) => {
 
     test('unmasked frames are rejected by a server decoder, masked ones by a client decoder', () => {
       assert.equal(decode(flat(encodeFrame(Opcode.Text, 'x')), { role: 'server', backend }).events[0][2], 'WS_ERR_EXPECTED_MASK');
-      assert.equal(decode(flat(encodeFrame(Opcode.Text, 'x', { mask: true })), { role: 'client', backend }).events[0][2], 'WS_ERR_UNEXPECTED_MASK');
+      assert.equal(
+        decode(flat(encodeFrame(Opcode.Text, 'x', { mask: true })), { role: 'client', backend }).events[0][2],
+        'WS_ERR_UNEXPECTED_MASK',
+      );
     });
   });
 });
@@ -233,12 +288,13 @@ describe('close payloads', () => {
     assert.deepEqual(cr(decodeClosePayload(closePayload(1001, 'going ↓ 👋'))), { code: 1001, reason: 'going ↓ 👋' });
   });
 
-  const throwsProtocol = (fn, closeCode, code) => assert.throws(fn, (e) => {
-    assert.ok(e instanceof ProtocolError, 'a ProtocolError');
-    assert.equal(e.closeCode, closeCode);
-    assert.equal(e.code, code);
-    return true;
-  });
+  const throwsProtocol = (fn, closeCode, code) =>
+    assert.throws(fn, (e) => {
+      assert.ok(e instanceof ProtocolError, 'a ProtocolError');
+      assert.equal(e.closeCode, closeCode);
+      assert.equal(e.code, code);
+      return true;
+    });
 
   test('decodeClosePayload: 1-byte payload → 1002 WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', () => {
     throwsProtocol(() => decodeClosePayload(Uint8Array.of(3)), 1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH');
@@ -319,8 +375,16 @@ describe('mask / unmask against a reference', () => {
           const what = `n=${n} srcOff=${srcOff} outOff=${outOff} offset=${offset} keyOff=${keyOff}`;
           const ref = xorMask(src.view.subarray(0, n), key);
           assert.equal(hex(out.view.subarray(offset, offset + n)), hex(ref), what);
-          assert.equal(hex(out.big.subarray(0, outOff + offset)), hex(outCopy.subarray(0, outOff + offset)), `${what}: bytes before untouched`);
-          assert.equal(hex(out.big.subarray(outOff + offset + n)), hex(outCopy.subarray(outOff + offset + n)), `${what}: bytes after untouched`);
+          assert.equal(
+            hex(out.big.subarray(0, outOff + offset)),
+            hex(outCopy.subarray(0, outOff + offset)),
+            `${what}: bytes before untouched`,
+          );
+          assert.equal(
+            hex(out.big.subarray(outOff + offset + n)),
+            hex(outCopy.subarray(outOff + offset + n)),
+            `${what}: bytes after untouched`,
+          );
           assert.equal(hex(src.big), hex(srcCopy), `${what}: source untouched`);
         };
         for (let n = 0; n <= 70; n++) {
@@ -365,7 +429,11 @@ describe('mask / unmask against a reference', () => {
 
       test('large buffers: 1 MiB, 1 MiB + 3 at byteOffset 1, 8 MiB + 1 at byteOffset 3', () => {
         const rng = mulberry32(404);
-        for (const [n, off] of [[1024 * 1024, 0], [1024 * 1024 + 3, 1], [8 * 1024 * 1024 + 1, 3]]) {
+        for (const [n, off] of [
+          [1024 * 1024, 0],
+          [1024 * 1024 + 3, 1],
+          [8 * 1024 * 1024 + 1, 3],
+        ]) {
           const key = keyAt(rng, off);
           const buf = placed(rng, n, off);
           const orig = buf.view.slice();

@@ -4,8 +4,28 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  OP, KEY, text, binary, cont, ping, pong, close, frame, header, concat, bytes, hex, chop, splitAt,
-  collect, decode, forEachBackend, mulberry32, randBytes, randomChop, keyFor, misalign,
+  OP,
+  KEY,
+  text,
+  binary,
+  cont,
+  ping,
+  pong,
+  close,
+  frame,
+  header,
+  concat,
+  bytes,
+  hex,
+  chop,
+  collect,
+  decode,
+  forEachBackend,
+  mulberry32,
+  randBytes,
+  randomChop,
+  keyFor,
+  misalign,
 } from '../helpers/wire.js';
 import { mixedUtf8 } from '../helpers/utf8.js';
 
@@ -15,9 +35,17 @@ const msg = (payload, isBinary = false, compressed = false) => ['message', hex(b
 
 /** Build a fragmented message from payload pieces (first frame gets `opcode`). */
 function fragmented(opcode, pieces, m, extra = {}) {
-  return concat(pieces.map((p, i) => frame({
-    opcode: i === 0 ? opcode : OP.CONT, payload: p, mask: m, fin: i === pieces.length - 1, ...(i === 0 ? extra : {}),
-  })));
+  return concat(
+    pieces.map((p, i) =>
+      frame({
+        opcode: i === 0 ? opcode : OP.CONT,
+        payload: p,
+        mask: m,
+        fin: i === pieces.length - 1,
+        ...(i === 0 ? extra : {}),
+      }),
+    ),
+  );
 }
 
 /**
@@ -79,8 +107,11 @@ forEachBackend((backend) => {
 
     test('consecutive fragmented messages each start fresh', () => {
       const stream = concat(
-        fragmented(OP.TEXT, ['a', 'b'], K), fragmented(OP.BINARY, [[1], [2], [3]], K), text('c', K),
-        fragmented(OP.TEXT, [[0xe2], [0x82, 0xac]], K));
+        fragmented(OP.TEXT, ['a', 'b'], K),
+        fragmented(OP.BINARY, [[1], [2], [3]], K),
+        text('c', K),
+        fragmented(OP.TEXT, [[0xe2], [0x82, 0xac]], K),
+      );
       for (const [fname, feed] of feeds(9)) {
         const rec = run(stream, {}, feed);
         assert.deepEqual(rec.events, [msg('ab'), msg([1, 2, 3], true), msg('c'), msg('€')], fname);
@@ -100,11 +131,15 @@ forEachBackend((backend) => {
 
   describe('interleaved control frames', () => {
     const stream = concat(
-      text('one ', K, { fin: false }), ping('a', K), pong('', K), cont('two ', K, { fin: false }),
-      ping(new Uint8Array(125).fill(0xaa), K), cont('three', K), ping('b', K));
-    const expected = [
-      ['ping', hex(bytes('a'))], ['pong', ''], ['ping', 'aa'.repeat(125)], msg('one two three'), ['ping', hex(bytes('b'))],
-    ];
+      text('one ', K, { fin: false }),
+      ping('a', K),
+      pong('', K),
+      cont('two ', K, { fin: false }),
+      ping(new Uint8Array(125).fill(0xaa), K),
+      cont('three', K),
+      ping('b', K),
+    );
+    const expected = [['ping', hex(bytes('a'))], ['pong', ''], ['ping', 'aa'.repeat(125)], msg('one two three'), ['ping', hex(bytes('b'))]];
     for (const [fname, feed] of feeds(3)) {
       test(`ping/pong between fragments are delivered immediately [${fname}]`, () => {
         assert.deepEqual(run(stream, {}, feed).events, expected);
@@ -131,8 +166,24 @@ forEachBackend((backend) => {
 
   describe('maxPayload across fragments', () => {
     test('sum exactly maxPayload is delivered; one more byte → 1009', () => {
-      const ok = fragmented(OP.BINARY, [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]], K);
-      const bad = fragmented(OP.BINARY, [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10, 11]], K);
+      const ok = fragmented(
+        OP.BINARY,
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9, 10],
+        ],
+        K,
+      );
+      const bad = fragmented(
+        OP.BINARY,
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9, 10, 11],
+        ],
+        K,
+      );
       for (const feed of ['whole', 'bytewise']) {
         assert.deepEqual(run(ok, { maxPayload: 10 }, feed).events, [msg([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], true)]);
         assert.deepEqual(run(bad, { maxPayload: 10 }, feed).events, [err(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')]);
@@ -149,7 +200,10 @@ forEachBackend((backend) => {
 
     test('the limit is per message, not per connection', () => {
       const s = concat(
-        fragmented(OP.TEXT, ['12345', '67890'], K), binary(new Uint8Array(10), K), fragmented(OP.BINARY, [[1], new Uint8Array(9)], K));
+        fragmented(OP.TEXT, ['12345', '67890'], K),
+        binary(new Uint8Array(10), K),
+        fragmented(OP.BINARY, [[1], new Uint8Array(9)], K),
+      );
       const rec = run(s, { maxPayload: 10 }, 'bytewise');
       assert.deepEqual(rec.events, [msg('1234567890'), msg(new Uint8Array(10), true), msg(concat([1], new Uint8Array(9)), true)]);
     });
@@ -192,7 +246,11 @@ forEachBackend((backend) => {
 
   describe('fragment cap', () => {
     const smallMessage = (n, size = 1, m = K) =>
-      fragmented(OP.BINARY, Array.from({ length: n }, (_, i) => new Uint8Array(size).fill(i & 0xff)), m);
+      fragmented(
+        OP.BINARY,
+        Array.from({ length: n }, (_, i) => new Uint8Array(size).fill(i & 0xff)),
+        m,
+      );
 
     test('default maxFragments is 1024: 1024 small fragments are fine', () => {
       const rec = run(smallMessage(1024), {}, (u8) => chop(u8, 1000));
@@ -219,19 +277,41 @@ forEachBackend((backend) => {
       assert.equal(rec.events.length, 1);
       assert.equal(rec.events[0][0], 'message');
       // mixing: 3 small + many large is fine, the 4th small one is not
-      const mixed = (smalls) => fragmented(OP.BINARY, [
-        new Uint8Array(64), [1], new Uint8Array(100), [2], new Uint8Array(64), ...Array.from({ length: smalls - 2 }, () => [3]), new Uint8Array(64),
-      ], K);
+      const mixed = (smalls) =>
+        fragmented(
+          OP.BINARY,
+          [
+            new Uint8Array(64),
+            [1],
+            new Uint8Array(100),
+            [2],
+            new Uint8Array(64),
+            ...Array.from({ length: smalls - 2 }, () => [3]),
+            new Uint8Array(64),
+          ],
+          K,
+        );
       assert.equal(run(mixed(3), { maxFragments: 3 }).events[0][0], 'message');
       assert.deepEqual(run(mixed(4), { maxFragments: 3 }).events, [err(1008, 'WS_ERR_TOO_MANY_FRAGMENTS')]);
     });
 
     test('the count resets for each message, and interleaved control frames do not count', () => {
       const s = concat(
-        smallMessage(3), smallMessage(3),
-        text('a', K, { fin: false }), ping('', K), ping('', K), cont('b', K, { fin: false }), pong('', K), ping('', K), cont('c', K));
+        smallMessage(3),
+        smallMessage(3),
+        text('a', K, { fin: false }),
+        ping('', K),
+        ping('', K),
+        cont('b', K, { fin: false }),
+        pong('', K),
+        ping('', K),
+        cont('c', K),
+      );
       const rec = run(s, { maxFragments: 3 });
-      assert.deepEqual(rec.events.map((e) => e[0]), ['message', 'message', 'ping', 'ping', 'pong', 'ping', 'message']);
+      assert.deepEqual(
+        rec.events.map((e) => e[0]),
+        ['message', 'message', 'ping', 'ping', 'pong', 'ping', 'message'],
+      );
       assert.deepEqual(rec.events[6], msg('abc'));
     });
 
@@ -256,7 +336,12 @@ forEachBackend((backend) => {
       for (let i = 0; i < 300; i++) {
         const n = [0, 1, 5, 30, 125, 200, 1000, 70000][i % 8];
         const p = randBytes(rng, n);
-        const f = i % 3 === 0 ? binary(p, randBytes(rng, 4)) : i % 3 === 1 ? ping(p.subarray(0, 125), randBytes(rng, 4)) : pong(p.subarray(0, 50), randBytes(rng, 4));
+        const f =
+          i % 3 === 0
+            ? binary(p, randBytes(rng, 4))
+            : i % 3 === 1
+              ? ping(p.subarray(0, 125), randBytes(rng, 4))
+              : pong(p.subarray(0, 50), randBytes(rng, 4));
         rec.push(randomChop(rng, f, 97));
       }
       assert.equal(rec.events.length, 300);
@@ -280,7 +365,10 @@ forEachBackend((backend) => {
       rec.push(chop(concat(first, text('partial next', K)), 5));
       rec.push(text('more data to overwrite buffers', K));
       rec.verifyKept();
-      assert.deepEqual(rec.events.map((e) => e[1]), [hex(bytes('abcdef')), hex(bytes('partial next')), hex(bytes('more data to overwrite buffers'))]);
+      assert.deepEqual(
+        rec.events.map((e) => e[1]),
+        [hex(bytes('abcdef')), hex(bytes('partial next')), hex(bytes('more data to overwrite buffers'))],
+      );
     });
 
     for (const [fname, feed] of feeds(31)) {
@@ -289,7 +377,13 @@ forEachBackend((backend) => {
         const parts = [];
         for (let i = 0; i < 40; i++) {
           const n = [0, 3, 125, 126, 1000][i % 5];
-          parts.push(i % 4 === 3 ? ping(randBytes(rng, Math.min(n, 125)), K) : i % 2 ? binary(randBytes(rng, n), K) : fragmented(OP.TEXT, [mixedUtf8(n), 'z'], K));
+          parts.push(
+            i % 4 === 3
+              ? ping(randBytes(rng, Math.min(n, 125)), K)
+              : i % 2
+                ? binary(randBytes(rng, n), K)
+                : fragmented(OP.TEXT, [mixedUtf8(n), 'z'], K),
+          );
         }
         const stream = concat(parts);
         const a = run(stream, {}, feed);
@@ -310,7 +404,11 @@ forEachBackend((backend) => {
             const rec = collect({ backend, role, zeroCopy });
             rec.push(placed.chunks);
             rec.verifyKept();
-            assert.deepEqual(rec.events, payloads.map((p) => msg(p, true)), `${role} pieces of ${size}`);
+            assert.deepEqual(
+              rec.events,
+              payloads.map((p) => msg(p, true)),
+              `${role} pieces of ${size}`,
+            );
             assert.ok(placed.untouched(), `${role} pieces of ${size}: bytes outside the chunk views changed`);
           }
         }
@@ -319,7 +417,11 @@ forEachBackend((backend) => {
 
     test('zeroCopy: delivered data is a Uint8Array', () => {
       const types = [];
-      const rec = collect({ backend, zeroCopy: true, hooks: { onMessage: (d) => types.push(d instanceof Uint8Array), onPing: (d) => types.push(d instanceof Uint8Array) } });
+      const rec = collect({
+        backend,
+        zeroCopy: true,
+        hooks: { onMessage: (d) => types.push(d instanceof Uint8Array), onPing: (d) => types.push(d instanceof Uint8Array) },
+      });
       rec.push(text('a', K), ping('b', K));
       assert.deepEqual(types, [true, true]);
     });
@@ -362,8 +464,14 @@ forEachBackend((backend) => {
   describe('nothing after an error', () => {
     for (const [fname, feed] of feeds(51)) {
       test(`messages before the bad bytes are delivered, nothing after [${fname}]`, () => {
-        const s = concat(text('one', K), fragmented(OP.BINARY, [[1], [2]], K), ping('p', K),
-          frame({ opcode: 0xb, payload: 'x', mask: K }), text('never', K), close(1000, '', K));
+        const s = concat(
+          text('one', K),
+          fragmented(OP.BINARY, [[1], [2]], K),
+          ping('p', K),
+          frame({ opcode: 0xb, payload: 'x', mask: K }),
+          text('never', K),
+          close(1000, '', K),
+        );
         const rec = run(s, {}, feed);
         assert.deepEqual(rec.events, [msg('one'), msg([1, 2], true), ['ping', hex(bytes('p'))], err(1002, 'WS_ERR_INVALID_OPCODE')]);
       });
@@ -393,9 +501,21 @@ forEachBackend((backend) => {
       const boom1 = new Error('boom 1');
       const boom2 = new Error('boom 2');
       let n = 0;
-      const rec = collect({ backend, hooks: { onMessage() { n++; if (n === 1) throw boom1; if (n === 2) throw boom2; } } });
+      const rec = collect({
+        backend,
+        hooks: {
+          onMessage() {
+            n++;
+            if (n === 1) throw boom1;
+            if (n === 2) throw boom2;
+          },
+        },
+      });
       const s = concat(text('m1', K), text('m2', K), ping('p', K), text('m3', K), text('m4 part', K).subarray(0, 5));
-      assert.throws(() => rec.push(s), (e) => e === boom1);
+      assert.throws(
+        () => rec.push(s),
+        (e) => e === boom1,
+      );
       assert.deepEqual(rec.events, [msg('m1'), msg('m2'), ['ping', hex(bytes('p'))], msg('m3')]);
       // the decoder stays consistent: the next push completes the partial frame
       rec.push(text('m4 part', K).subarray(5).slice());
@@ -408,17 +528,37 @@ forEachBackend((backend) => {
     for (const kind of ['onPing', 'onPong']) {
       test(`${kind} throws: propagates, later events in the chunk still delivered`, () => {
         const boom = new Error(kind);
-        const rec = collect({ backend, hooks: { [kind]() { throw boom; } } });
+        const rec = collect({
+          backend,
+          hooks: {
+            [kind]() {
+              throw boom;
+            },
+          },
+        });
         const ctl = kind === 'onPing' ? ping('c', K) : pong('c', K);
-        assert.throws(() => rec.push(concat(ctl, text('after', K))), (e) => e === boom);
+        assert.throws(
+          () => rec.push(concat(ctl, text('after', K))),
+          (e) => e === boom,
+        );
         assert.deepEqual(rec.events, [[kind === 'onPing' ? 'ping' : 'pong', hex(bytes('c'))], msg('after')]);
       });
     }
 
     test('onClose throws: propagates, and nothing is delivered after the close', () => {
       const boom = new Error('close');
-      const rec = collect({ backend, hooks: { onClose() { throw boom; } } });
-      assert.throws(() => rec.push(concat(text('a', K), close(1000, 'x', K), text('b', K))), (e) => e === boom);
+      const rec = collect({
+        backend,
+        hooks: {
+          onClose() {
+            throw boom;
+          },
+        },
+      });
+      assert.throws(
+        () => rec.push(concat(text('a', K), close(1000, 'x', K), text('b', K))),
+        (e) => e === boom,
+      );
       assert.deepEqual(rec.events, [msg('a'), ['close', 1000, 'x']]);
       assert.equal(rec.dec.closed, true);
       rec.push(text('c', K));
@@ -427,8 +567,18 @@ forEachBackend((backend) => {
 
     test('onError throws: propagates once; the decoder stays failed', () => {
       const boom = new Error('onError');
-      const rec = collect({ backend, hooks: { onError() { throw boom; } } });
-      assert.throws(() => rec.push(concat(text('a', K), text([0xc0], K), text('b', K))), (e) => e === boom);
+      const rec = collect({
+        backend,
+        hooks: {
+          onError() {
+            throw boom;
+          },
+        },
+      });
+      assert.throws(
+        () => rec.push(concat(text('a', K), text([0xc0], K), text('b', K))),
+        (e) => e === boom,
+      );
       assert.deepEqual(rec.events, [msg('a'), err(1007, 'WS_ERR_INVALID_UTF8')]);
       assert.doesNotThrow(() => rec.push(text('c', K)));
       assert.equal(rec.errors.length, 1);
@@ -436,8 +586,18 @@ forEachBackend((backend) => {
 
     test('a callback exception does not swallow a later protocol error in the same chunk', () => {
       const boom = new Error('first');
-      const rec = collect({ backend, hooks: { onMessage() { throw boom; } } });
-      assert.throws(() => rec.push(concat(text('a', K), frame({ opcode: 7, payload: '', mask: K }))), (e) => e === boom);
+      const rec = collect({
+        backend,
+        hooks: {
+          onMessage() {
+            throw boom;
+          },
+        },
+      });
+      assert.throws(
+        () => rec.push(concat(text('a', K), frame({ opcode: 7, payload: '', mask: K }))),
+        (e) => e === boom,
+      );
       assert.deepEqual(rec.events, [msg('a'), err(1002, 'WS_ERR_INVALID_OPCODE')]);
       assert.equal(rec.dec.error.code, 'WS_ERR_INVALID_OPCODE');
     });
@@ -451,7 +611,7 @@ forEachBackend((backend) => {
       rec = collect({
         backend,
         hooks: {
-          onMessage(data) {
+          onMessage() {
             if (!nested) {
               nested = true;
               rec.dec.push(text('queued', K));
@@ -471,7 +631,14 @@ forEachBackend((backend) => {
       let done = false;
       rec = collect({
         backend,
-        hooks: { onMessage() { if (!done) { done = true; rec.dec.push(m2.slice(6)); } } },
+        hooks: {
+          onMessage() {
+            if (!done) {
+              done = true;
+              rec.dec.push(m2.slice(6));
+            }
+          },
+        },
       });
       rec.push(concat(text('first', K), m2.subarray(0, 6)));
       assert.deepEqual(rec.events, [msg('first'), msg('second message')]);
@@ -486,7 +653,10 @@ forEachBackend((backend) => {
           onMessage(data) {
             const s = new TextDecoder().decode(data);
             log.push(s);
-            if (s === 'a') { rec.dec.push(text('c', K)); rec.dec.push(text('d', K)); }
+            if (s === 'a') {
+              rec.dec.push(text('c', K));
+              rec.dec.push(text('d', K));
+            }
             if (s === 'c') rec.dec.push(text('e', K));
           },
         },
@@ -497,14 +667,28 @@ forEachBackend((backend) => {
 
     test('push from onPing (e.g. a test harness echoing) is queued too', () => {
       let rec;
-      rec = collect({ backend, hooks: { onPing() { rec.dec.push(text('from ping', K)); } } });
+      rec = collect({
+        backend,
+        hooks: {
+          onPing() {
+            rec.dec.push(text('from ping', K));
+          },
+        },
+      });
       rec.push(concat(ping('x', K), text('after ping', K)));
       assert.deepEqual(rec.events, [['ping', hex(bytes('x'))], msg('after ping'), msg('from ping')]);
     });
 
     test('a chunk pushed from onClose is ignored', () => {
       let rec;
-      rec = collect({ backend, hooks: { onClose() { rec.dec.push(text('ignored', K)); } } });
+      rec = collect({
+        backend,
+        hooks: {
+          onClose() {
+            rec.dec.push(text('ignored', K));
+          },
+        },
+      });
       rec.push(close(1000, '', K));
       assert.deepEqual(rec.events, [['close', 1000, '']]);
     });
@@ -512,7 +696,17 @@ forEachBackend((backend) => {
     test('an error inside a queued chunk stops everything after it', () => {
       let rec;
       let once = false;
-      rec = collect({ backend, hooks: { onMessage() { if (!once) { once = true; rec.dec.push(concat(text([0xff], K), text('no', K))); } } } });
+      rec = collect({
+        backend,
+        hooks: {
+          onMessage() {
+            if (!once) {
+              once = true;
+              rec.dec.push(concat(text([0xff], K), text('no', K)));
+            }
+          },
+        },
+      });
       rec.push(concat(text('m1', K), text('m2', K)));
       assert.deepEqual(rec.events, [msg('m1'), msg('m2'), err(1007, 'WS_ERR_INVALID_UTF8')]);
     });

@@ -5,8 +5,21 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import {
-  OP, KEY, frame, text, cont, concat, bytes, hex, chop, splitAt, collect, decode, forEachBackend, keyFor,
-  mulberry32, randInt,
+  OP,
+  frame,
+  text,
+  cont,
+  concat,
+  bytes,
+  hex,
+  chop,
+  splitAt,
+  collect,
+  decode,
+  forEachBackend,
+  keyFor,
+  mulberry32,
+  randInt,
 } from '../helpers/wire.js';
 import { encodeCp, firstBadIndex, BOUNDARY_CPS, mixedUtf8, randomUtf8 } from '../helpers/utf8.js';
 
@@ -157,13 +170,19 @@ forEachBackend((backend) => {
     describe(`${role}`, () => {
       test('every generated vector: decoder agrees with isUtf8 (single frame)', () => {
         const all = [...VALID, ...INVALID];
-        const got = verdicts(all.map((v) => v.bytes), { role, backend });
+        const got = verdicts(
+          all.map((v) => v.bytes),
+          { role, backend },
+        );
         all.forEach((v, i) => assert.equal(got[i], isUtf8(v.bytes), v.name));
       });
 
       test('every generated vector: decoder agrees with isUtf8 (two fragments, cut after byte 1)', () => {
         const all = [...VALID, ...INVALID];
-        const got = verdicts(all.map((v) => v.bytes), { role, backend, fragmentAt: 1 });
+        const got = verdicts(
+          all.map((v) => v.bytes),
+          { role, backend, fragmentAt: 1 },
+        );
         all.forEach((v, i) => assert.equal(got[i], isUtf8(v.bytes), v.name));
       });
 
@@ -171,7 +190,9 @@ forEachBackend((backend) => {
         const payloads = [];
         for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) payloads.push(u8(a, b));
         const got = verdicts(payloads, { role, backend });
-        payloads.forEach((p, i) => { if (got[i] !== isUtf8(p)) assert.fail(`${hex(p)}: decoder ${got[i]}, isUtf8 ${!got[i]}`); });
+        payloads.forEach((p, i) => {
+          if (got[i] !== isUtf8(p)) assert.fail(`${hex(p)}: decoder ${got[i]}, isUtf8 ${!got[i]}`);
+        });
       });
 
       test('3- and 4-byte messages over every lead and second byte agree with isUtf8', () => {
@@ -185,7 +206,9 @@ forEachBackend((backend) => {
           }
         }
         const got = verdicts(payloads, { role, backend });
-        payloads.forEach((p, i) => { if (got[i] !== isUtf8(p)) assert.fail(`${hex(p)}: decoder ${got[i]}, isUtf8 ${!got[i]}`); });
+        payloads.forEach((p, i) => {
+          if (got[i] !== isUtf8(p)) assert.fail(`${hex(p)}: decoder ${got[i]}, isUtf8 ${!got[i]}`);
+        });
       });
 
       test('fail fast: error reported during the push of the first bad byte (single frame, byte by byte)', () => {
@@ -220,7 +243,11 @@ forEachBackend((backend) => {
             else expectedAt = f1.length + h2 + (k - j);
             const rec = decode(stream, { role, backend }, 'bytewise');
             assert.deepEqual(rec.events, [['error', 1007, 'WS_ERR_INVALID_UTF8']], `${v.name}, cut ${j}`);
-            assert.equal(rec.state.errorPush, expectedAt, `${v.name}, cut ${j}: error at byte ${rec.state.errorPush}, bad byte at ${expectedAt}`);
+            assert.equal(
+              rec.state.errorPush,
+              expectedAt,
+              `${v.name}, cut ${j}: error at byte ${rec.state.errorPush}, bad byte at ${expectedAt}`,
+            );
           }
         }
       });
@@ -297,7 +324,10 @@ forEachBackend((backend) => {
         for (let a = 0; a <= v.length; a++) {
           for (let b = a; b <= v.length; b++) {
             const stream = concat(
-              text(v.subarray(0, a), m, { fin: false }), cont(v.subarray(a, b), m, { fin: false }), cont(v.subarray(b), m));
+              text(v.subarray(0, a), m, { fin: false }),
+              cont(v.subarray(a, b), m, { fin: false }),
+              cont(v.subarray(b), m),
+            );
             const rec = decode(stream, { role, backend }, 'bytewise');
             assert.deepEqual(rec.events, [['message', hex(v), false, false]], `cuts ${a}, ${b}`);
           }
@@ -313,7 +343,9 @@ forEachBackend((backend) => {
           for (let c = randInt(rng, 0, 4); c > 0; c--) cuts.push(randInt(rng, 0, v.length));
           cuts.sort((x, y) => x - y);
           const pieces = splitAt(v, cuts);
-          const stream = concat(pieces.map((pc, n) => frame({ opcode: n === 0 ? OP.TEXT : OP.CONT, payload: pc, mask: m, fin: n === pieces.length - 1 })));
+          const stream = concat(
+            pieces.map((pc, n) => frame({ opcode: n === 0 ? OP.TEXT : OP.CONT, payload: pc, mask: m, fin: n === pieces.length - 1 })),
+          );
           const pushCuts = [];
           for (let c = randInt(rng, 0, 8); c > 0; c--) pushCuts.push(randInt(rng, 0, stream.length));
           const rec = decode(stream, { role, backend }, splitAt(stream, pushCuts));
@@ -327,7 +359,10 @@ forEachBackend((backend) => {
         const stream = concat(text(bad, m), text(u8(0xf4), m, { fin: false }), cont(u8(0x90, 0x80), m));
         for (const feed of ['whole', 'bytewise']) {
           const rec = decode(stream, { role, backend, skipUtf8Validation: true }, feed);
-          assert.deepEqual(rec.events, [['message', hex(bad), false, false], ['message', 'f49080', false, false]]);
+          assert.deepEqual(rec.events, [
+            ['message', hex(bad), false, false],
+            ['message', 'f49080', false, false],
+          ]);
         }
       });
 

@@ -10,7 +10,10 @@ for (const run of plannedRuns([], { calibration: true })) {
   test(`calibration: ${run.peer}`, { timeout: 600_000 }, async () => {
     const results = await execute(run, { reduced: true });
     const departures = calibrationDepartures(results);
-    assert.deepEqual(departures.map((r) => `${r.id} ${r.verdict}: ${r.reason ?? ''}`), []);
+    assert.deepEqual(
+      departures.map((r) => `${r.id} ${r.verdict}: ${r.reason ?? ''}`),
+      [],
+    );
     const nonStrict = results.filter((r) => r.verdict === 'NON-STRICT').map((r) => r.id);
     assert.deepEqual(nonStrict, ['6.4.1', '6.4.2', '6.4.3', '6.4.4']);
   });

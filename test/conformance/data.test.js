@@ -11,8 +11,13 @@ import zlib from 'node:zlib';
 import { utf8VectorGroups, isValidUtf8Reference, encodeCodePoint } from './data/utf8-vectors.js';
 import { corpus, CORPUS_KINDS, corpusIsText } from './data/corpora.js';
 import {
-  createPmdCodec, negotiationSets, parseExtensionResponse, parseExtensionOffers,
-  formatPmdParams, findAcceptedOffer, pmdCodecOptions,
+  createPmdCodec,
+  negotiationSets,
+  parseExtensionResponse,
+  parseExtensionOffers,
+  formatPmdParams,
+  findAcceptedOffer,
+  pmdCodecOptions,
 } from './data/pmd.js';
 
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -33,7 +38,12 @@ function rng(seed) {
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 function decoderAccepts(bytes) {
-  try { fatalDecoder.decode(bytes); return true; } catch { return false; }
+  try {
+    fatalDecoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('UTF-8 vectors', () => {
@@ -70,15 +80,22 @@ describe('UTF-8 vectors', () => {
 
   it('each group is all-valid or all-invalid, as written down here independently', () => {
     const validGroups = new Set([
-      'Valid text in several scripts', 'First code point of each sequence length',
-      'Last code point of each sequence length', 'Other boundary code points (valid)', 'Noncharacters (valid)',
+      'Valid text in several scripts',
+      'First code point of each sequence length',
+      'Last code point of each sequence length',
+      'Other boundary code points (valid)',
+      'Noncharacters (valid)',
     ]);
     for (const g of groups) {
       const expect = validGroups.has(g.title);
       for (const v of g.vectors) assert.equal(v.valid, expect, `${g.title} / ${v.title}`);
     }
     // Guard against the set silently going stale when titles change.
-    for (const title of validGroups) assert.ok(groups.some((g) => g.title === title), title);
+    for (const title of validGroups)
+      assert.ok(
+        groups.some((g) => g.title === title),
+        title,
+      );
   });
 
   it('encodeCodePoint matches TextEncoder for shortest forms', () => {
@@ -94,23 +111,35 @@ describe('UTF-8 vectors', () => {
 
   it('the reference validator agrees with TextDecoder on 20 000 UTF-8-like random byte strings', () => {
     const r = rng(20240601);
-    const edgeBytes = [0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee,
-      0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfb, 0xfc, 0xfd, 0xfe, 0xff];
+    const edgeBytes = [
+      0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xf7,
+      0xf8, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+    ];
     const randomCodePoint = () => {
       switch (r.int(4)) {
-        case 0: return 0x80 + r.int(0x780);
-        case 1: return 0x800 + r.int(0xf800); // includes surrogates
-        case 2: return 0x10000 + r.int(0x100000);
-        default: return r.int(0x200000); // some above U+10FFFF
+        case 0:
+          return 0x80 + r.int(0x780);
+        case 1:
+          return 0x800 + r.int(0xf800); // includes surrogates
+        case 2:
+          return 0x10000 + r.int(0x100000);
+        default:
+          return r.int(0x200000); // some above U+10FFFF
       }
     };
     const piece = () => {
       switch (r.int(6)) {
-        case 0: return [r.int(0x80)];
-        case 1: case 2: return encodeCodePoint(randomCodePoint()); // may be a surrogate or > U+10FFFF
-        case 3: return [r.pick(edgeBytes)];
-        case 4: return encodeCodePoint(randomCodePoint()).slice(0, -1); // truncated
-        default: { // possibly overlong, possibly 5/6 bytes
+        case 0:
+          return [r.int(0x80)];
+        case 1:
+        case 2:
+          return encodeCodePoint(randomCodePoint()); // may be a surrogate or > U+10FFFF
+        case 3:
+          return [r.pick(edgeBytes)];
+        case 4:
+          return encodeCodePoint(randomCodePoint()).slice(0, -1); // truncated
+        default: {
+          // possibly overlong, possibly 5/6 bytes
           const cp = r.int(0x110000);
           const min = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
           return encodeCodePoint(cp, min + r.int(7 - min));
@@ -152,8 +181,22 @@ describe('corpora', () => {
 
   it('has exactly the requested size, and text kinds are valid UTF-8 at every size', () => {
     const r = rng(99);
-    const sizes = [...Array.from({ length: 65 }, (_, k) => k),
-      127, 128, 255, 256, 1000, 1023, 4093, 4096, 65535, 65536, 65537, 69999, 70000];
+    const sizes = [
+      ...Array.from({ length: 65 }, (_, k) => k),
+      127,
+      128,
+      255,
+      256,
+      1000,
+      1023,
+      4093,
+      4096,
+      65535,
+      65536,
+      65537,
+      69999,
+      70000,
+    ];
     for (let k = 0; k < 60; k++) sizes.push(1 + r.int(70000));
     for (const kind of CORPUS_KINDS) {
       for (const size of sizes) {
@@ -168,13 +211,22 @@ describe('corpora', () => {
   it('text kinds really contain multi-byte characters, including 4-byte ones', () => {
     for (const kind of TEXT) {
       const bytes = corpus(kind, 65536, 5);
-      assert.ok(bytes.some((b) => b >= 0xc2 && b <= 0xdf), `${kind}: no 2-byte character`);
-      assert.ok(bytes.some((b) => b >= 0xf0), `${kind}: no 4-byte character`);
+      assert.ok(
+        bytes.some((b) => b >= 0xc2 && b <= 0xdf),
+        `${kind}: no 2-byte character`,
+      );
+      assert.ok(
+        bytes.some((b) => b >= 0xf0),
+        `${kind}: no 4-byte character`,
+      );
     }
   });
 
   it('json is newline-delimited records that parse', () => {
-    const lines = Buffer.from(corpus('json', 20000, 3)).toString('utf8').split('\n').slice(0, -1);
+    const lines = Buffer.from(corpus('json', 20000, 3))
+      .toString('utf8')
+      .split('\n')
+      .slice(0, -1);
     assert.ok(lines.length > 50);
     for (const line of lines) assert.equal(typeof JSON.parse(line).id, 'number');
   });
@@ -232,10 +284,11 @@ async function zeroBomb(mib) {
   return all.subarray(0, all.length - 4);
 }
 
-const rejectsWith = (promise, code) => assert.rejects(promise, (err) => {
-  assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
-  return true;
-});
+const rejectsWith = (promise, code) =>
+  assert.rejects(promise, (err) => {
+    assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
+    return true;
+  });
 
 describe('permessage-deflate codec', () => {
   const messages = mixedMessages(1234);
@@ -243,7 +296,11 @@ describe('permessage-deflate codec', () => {
   it('round-trips 50 mixed messages for every window size and context-takeover combination', async () => {
     // (deflate, inflate) no-context-takeover pairs that must interoperate: a
     // receiver keeping its window is fine with a sender that resets.
-    const modes = [[false, false], [true, true], [true, false]];
+    const modes = [
+      [false, false],
+      [true, true],
+      [true, false],
+    ];
     for (let bits = 8; bits <= 15; bits++) {
       for (const [deflateNoContextTakeover, inflateNoContextTakeover] of modes) {
         const a = createPmdCodec({ deflateWindowBits: bits, deflateNoContextTakeover });
@@ -251,10 +308,13 @@ describe('permessage-deflate codec', () => {
         const compressed = await compressAll(a, messages);
         for (let k = 0; k < messages.length; k++) {
           const back = await b.decompress(compressed[k], { maxBytes: 200000 });
-          assert.ok(Buffer.from(back).equals(messages[k]),
-            `bits ${bits} noctx ${deflateNoContextTakeover}/${inflateNoContextTakeover} message ${k}`);
+          assert.ok(
+            Buffer.from(back).equals(messages[k]),
+            `bits ${bits} noctx ${deflateNoContextTakeover}/${inflateNoContextTakeover} message ${k}`,
+          );
         }
-        a.close(); b.close();
+        a.close();
+        b.close();
       }
     }
   });
@@ -263,7 +323,8 @@ describe('permessage-deflate codec', () => {
     const a = createPmdCodec({ deflateWindowBits: 9 });
     const b = createPmdCodec({ inflateWindowBits: 15 });
     for (const m of messages.slice(0, 20)) assert.ok(Buffer.from(await b.decompress(await a.compress(m))).equals(m));
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('interoperates with plain zlib in both directions', async () => {
@@ -308,7 +369,10 @@ describe('permessage-deflate codec', () => {
     const independent = await b.compress(m);
     assert.ok(Buffer.from(await strict.decompress(independent)).equals(m));
     await rejectsWith(strict.decompress(await b.compress(m)), 'BAD_DEFLATE');
-    a.close(); b.close(); fresh.close(); strict.close();
+    a.close();
+    b.close();
+    fresh.close();
+    strict.close();
   });
 
   it('processes concurrent calls strictly in call order', async () => {
@@ -318,7 +382,8 @@ describe('permessage-deflate codec', () => {
     const compressed = await Promise.all(sample.map((m) => a.compress(m)));
     const back = await Promise.all(compressed.map((c) => b.decompress(c)));
     back.forEach((m, k) => assert.ok(Buffer.from(m).equals(sample[k]), `message ${k}`));
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('compresses consecutive empty messages to decodable payloads', async () => {
@@ -329,7 +394,8 @@ describe('permessage-deflate codec', () => {
       assert.ok(c.length >= 1);
       assert.equal((await b.decompress(c)).length, 0);
     }
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('accepts a message ending in a BFINAL block and keeps the window after it (RFC 7692 §7.2.3.3)', async () => {
@@ -380,13 +446,17 @@ describe('permessage-deflate codec', () => {
     assert.equal((await b.decompress(c, { maxBytes: 10000 })).length, 10000);
     await rejectsWith(b.decompress(c, { maxBytes: 9999 }), 'TOO_BIG');
     assert.equal((await b.decompress(c, { maxBytes: 10000 })).length, 10000, 'usable after TOO_BIG');
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('stops a 100 MiB decompression bomb quickly, without inflating it all', async () => {
     const bomb = await zeroBomb(100);
     assert.ok(bomb.length < 200000);
-    const cpuMs = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+    const cpuMs = (since) => {
+      const u = process.cpuUsage(since);
+      return (u.user + u.system) / 1000;
+    };
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
     // Reference: what inflating all of it costs in CPU (output discarded).
@@ -426,7 +496,8 @@ describe('permessage-deflate codec', () => {
     const a = createPmdCodec({ deflateWindowBits: 8 });
     const b = createPmdCodec({ inflateWindowBits: 8 });
     for (const m of messages.slice(0, 25)) assert.ok(Buffer.from(await b.decompress(await a.compress(m))).equals(m));
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('validates options and inputs, and refuses work after close()', async () => {
@@ -436,7 +507,10 @@ describe('permessage-deflate codec', () => {
     await assert.rejects(c.compress('text'), TypeError);
     const pending = c.compress(corpus('text', 1 << 20, 1));
     c.close();
-    await pending.then(() => {}, (err) => assert.equal(err.code, 'CLOSED'));
+    await pending.then(
+      () => {},
+      (err) => assert.equal(err.code, 'CLOSED'),
+    );
     await rejectsWith(c.compress(new Uint8Array(1)), 'CLOSED');
     await rejectsWith(c.decompress(new Uint8Array(1)), 'CLOSED');
   });
@@ -448,7 +522,10 @@ describe('permessage-deflate negotiation', () => {
 
   it('has seven sets with ids 1..7 and distinct titles and offers', () => {
     assert.equal(sets.length, 7);
-    assert.deepEqual(sets.map((s) => s.id), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      sets.map((s) => s.id),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     assert.equal(new Set(sets.map((s) => s.title)).size, 7);
     assert.equal(new Set(sets.map((s) => s.offer)).size, 7);
     assert.equal(sets[0].offer, 'permessage-deflate');
@@ -476,12 +553,16 @@ describe('permessage-deflate negotiation', () => {
       const server = pmdCodecOptions(agreed, 'server');
       const client = pmdCodecOptions(agreed, 'client');
       assert.deepEqual(server, {
-        deflateWindowBits: agreed.serverMaxWindowBits, deflateNoContextTakeover: agreed.serverNoContextTakeover,
-        inflateWindowBits: agreed.clientMaxWindowBits, inflateNoContextTakeover: agreed.clientNoContextTakeover,
+        deflateWindowBits: agreed.serverMaxWindowBits,
+        deflateNoContextTakeover: agreed.serverNoContextTakeover,
+        inflateWindowBits: agreed.clientMaxWindowBits,
+        inflateNoContextTakeover: agreed.clientNoContextTakeover,
       });
       assert.deepEqual(client, {
-        deflateWindowBits: server.inflateWindowBits, deflateNoContextTakeover: server.inflateNoContextTakeover,
-        inflateWindowBits: server.deflateWindowBits, inflateNoContextTakeover: server.deflateNoContextTakeover,
+        deflateWindowBits: server.inflateWindowBits,
+        deflateNoContextTakeover: server.inflateNoContextTakeover,
+        inflateWindowBits: server.deflateWindowBits,
+        inflateNoContextTakeover: server.deflateNoContextTakeover,
       });
     }
   });
@@ -495,9 +576,17 @@ describe('permessage-deflate negotiation', () => {
     }
     const [, noCtx, small] = sets;
     assert.equal(findAcceptedOffer(parseExtensionResponse('permessage-deflate'), small.offers), -1, 'window not echoed');
-    assert.equal(findAcceptedOffer(parseExtensionResponse('permessage-deflate; server_max_window_bits=10'), small.offers), -1, 'window too big');
+    assert.equal(
+      findAcceptedOffer(parseExtensionResponse('permessage-deflate; server_max_window_bits=10'), small.offers),
+      -1,
+      'window too big',
+    );
     assert.equal(findAcceptedOffer(parseExtensionResponse('permessage-deflate'), noCtx.offers), -1, 'no_context_takeover dropped');
-    assert.equal(findAcceptedOffer(parseExtensionResponse('permessage-deflate; client_max_window_bits=9'), sets[0].offers), -1, 'unoffered client window');
+    assert.equal(
+      findAcceptedOffer(parseExtensionResponse('permessage-deflate; client_max_window_bits=9'), sets[0].offers),
+      -1,
+      'unoffered client window',
+    );
   });
 
   it('parseExtensionResponse rejects malformed or unexpected answers', () => {
@@ -533,7 +622,8 @@ describe('permessage-deflate negotiation', () => {
         assert.ok(Buffer.from(await server.decompress(await client.compress(m))).equals(m), `${s.title} c->s`);
         assert.ok(Buffer.from(await client.decompress(await server.compress(m))).equals(m), `${s.title} s->c`);
       }
-      client.close(); server.close();
+      client.close();
+      server.close();
     }
   });
 });

@@ -24,7 +24,14 @@ describe('frame tools', () => {
       const got = [];
       for (let at = 0; at < stream.length; at += split) got.push(...reader.push(stream.subarray(at, at + split)));
       assert.equal(reader.violation, null);
-      assert.deepEqual(got.map((f) => [f.opcode, f.fin, f.payload.length]), [[1, true, 5], [2, false, 300], [0, true, 70000]]);
+      assert.deepEqual(
+        got.map((f) => [f.opcode, f.fin, f.payload.length]),
+        [
+          [1, true, 5],
+          [2, false, 300],
+          [0, true, 70000],
+        ],
+      );
       assert.equal(Buffer.from(got[0].payload).toString(), 'hello');
       assert.ok(got[2].payload.every((b) => b === 9));
     }
@@ -90,8 +97,13 @@ function sloppyServer({ maskReplies }) {
         const b0 = buffered[0];
         buffered = buffered.subarray(start + length);
         const reply = buildFrame({
-          opcode: (b0 & 0x0f) === 9 ? 10 : b0 & 0x0f, payload, fin: (b0 & 0x80) !== 0,
-          rsv1: (b0 & 0x40) !== 0, rsv2: (b0 & 0x20) !== 0, rsv3: (b0 & 0x10) !== 0, mask: maskReplies,
+          opcode: (b0 & 0x0f) === 9 ? 10 : b0 & 0x0f,
+          payload,
+          fin: (b0 & 0x80) !== 0,
+          rsv1: (b0 & 0x40) !== 0,
+          rsv2: (b0 & 0x20) !== 0,
+          rsv3: (b0 & 0x10) !== 0,
+          mask: maskReplies,
         });
         socket.write(reply);
         if ((b0 & 0x0f) === 8) socket.end();
@@ -111,10 +123,14 @@ describe('the harness fails a sloppy peer', () => {
       before(async () => {
         server = sloppyServer({ maskReplies }).listen(0, '127.0.0.1');
         await once(server, 'listening');
-        results = Object.fromEntries((await runAsClient({
-          port: server.address().port,
-          cases: pick('1.1.2', '2.2', '2.5', '3.1', '4.1.1', '5.3', '6.3.1', '7.9.1'),
-        })).map((r) => [r.id, r]));
+        results = Object.fromEntries(
+          (
+            await runAsClient({
+              port: server.address().port,
+              cases: pick('1.1.2', '2.2', '2.5', '3.1', '4.1.1', '5.3', '6.3.1', '7.9.1'),
+            })
+          ).map((r) => [r.id, r]),
+        );
       });
       after(() => server.close());
 

@@ -23,7 +23,9 @@ export function writeReport(dir, runs, { title = 'wscodec conformance report', n
   lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|');
   for (const run of runs) {
     const c = countVerdicts(run.results);
-    lines.push(`| ${run.name} | ${run.peer} | ${run.harnessRole} | ${run.results.length} | ${c.OK} | ${c['NON-STRICT']} | ${c.INFORMATIONAL} | ${c.FAILED} | ${run.seconds.toFixed(1)} |`);
+    lines.push(
+      `| ${run.name} | ${run.peer} | ${run.harnessRole} | ${run.results.length} | ${c.OK} | ${c['NON-STRICT']} | ${c.INFORMATIONAL} | ${c.FAILED} | ${run.seconds.toFixed(1)} |`,
+    );
   }
   for (const note of notes) lines.push('', note);
   for (const run of runs) {

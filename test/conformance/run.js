@@ -14,13 +14,15 @@ import { calibrationDepartures, execute, plannedRuns } from './suite.js';
 import { notPassing, writeReport } from './report.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const { values } = parseArgs({ options: {
-  reduced: { type: 'boolean', default: false },
-  backends: { type: 'string', default: 'native,wasm,js' },
-  groups: { type: 'string' },
-  'no-calibration': { type: 'boolean', default: false },
-  out: { type: 'string', default: path.join(root, 'conformance/report') },
-} });
+const { values } = parseArgs({
+  options: {
+    reduced: { type: 'boolean', default: false },
+    backends: { type: 'string', default: 'native,wasm,js' },
+    groups: { type: 'string' },
+    'no-calibration': { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(root, 'conformance/report') },
+  },
+});
 
 const groups = values.groups?.split(',').map(Number);
 const runs = plannedRuns(values.backends.split(',').filter(Boolean), { calibration: !values['no-calibration'] });
@@ -42,7 +44,9 @@ for (const run of runs) {
   run.seconds = (performance.now() - started) / 1000;
   if (run.calibration) {
     const departures = calibrationDepartures(run.results);
-    notes.push(`Calibration ${run.name}: ${departures.length === 0 ? "reproduces ws's known pattern (NON-STRICT exactly on 6.4.x, INFORMATIONAL exactly on the informational cases)" : `departs on ${departures.map((r) => `${r.id} (${r.verdict})`).join(', ')}`}.`);
+    notes.push(
+      `Calibration ${run.name}: ${departures.length === 0 ? "reproduces ws's known pattern (NON-STRICT exactly on 6.4.x, INFORMATIONAL exactly on the informational cases)" : `departs on ${departures.map((r) => `${r.id} (${r.verdict})`).join(', ')}`}.`,
+    );
     bad += departures.length;
   } else {
     bad += notPassing(run.results).length;

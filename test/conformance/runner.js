@@ -49,7 +49,9 @@ async function play(kase, peer) {
   try {
     await Promise.race([
       kase.run(peer),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`script still running after ${limit} ms`)), limit); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`script still running after ${limit} ms`)), limit);
+      }),
     ]);
   } catch (err) {
     harnessError = err.message;
@@ -85,17 +87,35 @@ function finishResult(kase, summary, ms) {
     ms: Math.round(ms),
     observed: {
       trace: summary.trace.length,
-      peerClose: summary.peerClose && { code: summary.peerClose.code, reason: summary.peerClose.reason, initiated: summary.peerClose.initiated },
+      peerClose: summary.peerClose && {
+        code: summary.peerClose.code,
+        reason: summary.peerClose.reason,
+        initiated: summary.peerClose.initiated,
+      },
       harnessClose: summary.closeSent?.code,
-      tcpClosedBy: summary.tcpTimedOut ? 'harness (timeout)' : summary.peerEndedTcp ? 'peer' : summary.harnessEndedTcp ? 'harness' : 'reset',
+      tcpClosedBy: summary.tcpTimedOut
+        ? 'harness (timeout)'
+        : summary.peerEndedTcp
+          ? 'peer'
+          : summary.harnessEndedTcp
+            ? 'harness'
+            : 'reset',
       violation: summary.violation ?? undefined,
     },
   };
 }
 
-const handshakeFailure = (kase, problem) => finishResult(kase, {
-  trace: [], marks: [], handshakeProblem: problem, role: 'n/a',
-}, 0);
+const handshakeFailure = (kase, problem) =>
+  finishResult(
+    kase,
+    {
+      trace: [],
+      marks: [],
+      handshakeProblem: problem,
+      role: 'n/a',
+    },
+    0,
+  );
 
 /** Reads the peer's HTTP head, or gives the case's FAILED result when it does not come. */
 async function headOrFailure(socket, kase) {
@@ -175,13 +195,22 @@ export async function runAsServer({ cases, startClient, onResult = () => {} }) {
   const { port } = server.address();
   const client = startClient(`ws://127.0.0.1:${port}`, cases.length);
   let clientGone = null;
-  client.exited.then((info) => { clientGone = info; for (const w of waiting.splice(0)) w(null); });
+  client.exited.then((info) => {
+    clientGone = info;
+    for (const w of waiting.splice(0)) w(null);
+  });
   const nextSocket = (timeoutMs) => {
     if (pending.length > 0) return Promise.resolve(pending.shift());
     if (clientGone) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { waiting.splice(waiting.indexOf(deliver), 1); resolve(null); }, timeoutMs);
-      const deliver = (socket) => { clearTimeout(timer); resolve(socket); };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(deliver), 1);
+        resolve(null);
+      }, timeoutMs);
+      const deliver = (socket) => {
+        clearTimeout(timer);
+        resolve(socket);
+      };
       waiting.push(deliver);
     });
   };
@@ -192,9 +221,12 @@ export async function runAsServer({ cases, startClient, onResult = () => {} }) {
       const socket = await nextSocket(15_000);
       const result = socket
         ? await serverCase(socket, kase, i)
-        : handshakeFailure(kase, clientGone
-          ? `the client under test exited (code ${clientGone.code}) ${clientGone.stderr?.slice(-500) ?? ''}`
-          : 'the client under test did not connect');
+        : handshakeFailure(
+            kase,
+            clientGone
+              ? `the client under test exited (code ${clientGone.code}) ${clientGone.stderr?.slice(-500) ?? ''}`
+              : 'the client under test did not connect',
+          );
       results.push(result);
       onResult(result);
     }

@@ -9,7 +9,13 @@ export function plannedRuns(backends, { calibration = true } = {}) {
   const runs = [];
   for (const backend of backends) {
     runs.push({ name: `wscodec-server-${backend}`, peer: `wscodec echo (${backend})`, harnessRole: 'client', impl: 'wscodec', backend });
-    runs.push({ name: `wscodec-client-${backend}`, peer: `wscodec WebSocket client (${backend})`, harnessRole: 'server', impl: 'wscodec', backend });
+    runs.push({
+      name: `wscodec-client-${backend}`,
+      peer: `wscodec WebSocket client (${backend})`,
+      harnessRole: 'server',
+      impl: 'wscodec',
+      backend,
+    });
   }
   if (calibration) {
     runs.push({ name: 'ws-server', peer: 'ws echo server (calibration)', harnessRole: 'client', impl: 'ws', calibration: true });
@@ -39,8 +45,12 @@ export async function execute(run, { reduced = false, groups, onResult } = {}) {
  * where a calibration run departs from it — each one a harness bug until shown otherwise.
  */
 export function calibrationDepartures(results) {
-  const informational = new Set(selectCases({ harnessRole: 'client' }).concat(selectCases({ harnessRole: 'server' }))
-    .filter((k) => k.informational).map((k) => k.id));
+  const informational = new Set(
+    selectCases({ harnessRole: 'client' })
+      .concat(selectCases({ harnessRole: 'server' }))
+      .filter((k) => k.informational)
+      .map((k) => k.id),
+  );
   return results.filter((r) => {
     const expected = r.id.startsWith('6.4.') ? 'NON-STRICT' : informational.has(r.id) ? 'INFORMATIONAL' : 'OK';
     return r.verdict !== expected;

@@ -27,10 +27,15 @@ function stopper(child) {
 function startServer(args, env) {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { stopper(child)(); reject(new Error(`server did not start: ${stderr}`)); }, 15_000);
+    const timer = setTimeout(() => {
+      stopper(child)();
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 15_000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -39,14 +44,31 @@ function startServer(args, env) {
         resolve({ host: '127.0.0.1', port: Number(m[1]), stop: stopper(child), child });
       }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${stderr}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}): ${stderr}`));
+    });
   });
 }
 
 /** `wscodec echo` on a backend, with the limits the cases assume. */
 export function startWscodecServer(backend) {
-  return startServer([path.join(root, 'bin/wscodec.js'), 'echo', '--port', '0', '--host', '127.0.0.1', '--deflate',
-    '--max-payload', String(MAX_PAYLOAD), '--handshake-timeout', String(HANDSHAKE_TIMEOUT_MS)], envFor(backend));
+  return startServer(
+    [
+      path.join(root, 'bin/wscodec.js'),
+      'echo',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--deflate',
+      '--max-payload',
+      String(MAX_PAYLOAD),
+      '--handshake-timeout',
+      String(HANDSHAKE_TIMEOUT_MS),
+    ],
+    envFor(backend),
+  );
 }
 
 export function startWsServer() {
@@ -56,10 +78,15 @@ export function startWsServer() {
 /** A `startClient` for runAsServer: the echo client on `impl` ('wscodec' or 'ws'). */
 export function echoClient(impl, backend) {
   return (base, count) => {
-    const child = spawn(process.execPath, [path.join(here, 'peers/echo-client.js'), '--impl', impl, base, String(count)],
-      { cwd: root, env: envFor(backend), stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(here, 'peers/echo-client.js'), '--impl', impl, base, String(count)], {
+      cwd: root,
+      env: envFor(backend),
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
     return { exited, stop: stopper(child) };
   };

@@ -82,8 +82,11 @@ export function traceDifference(expected, trace) {
     const got = trace[i];
     if (!want) return `unexpected ${describe(got)} at position ${i + 1}`;
     if (!got) return `missing ${describe(want)} at position ${i + 1} (got ${trace.length} of ${expected.length})`;
-    if (want.type !== got.type || (want.type === 'message' && want.binary !== got.binary)
-      || !Buffer.from(want.bytes.buffer, want.bytes.byteOffset, want.bytes.length).equals(got.bytes)) {
+    if (
+      want.type !== got.type ||
+      (want.type === 'message' && want.binary !== got.binary) ||
+      !Buffer.from(want.bytes.buffer, want.bytes.byteOffset, want.bytes.length).equals(got.bytes)
+    ) {
       return `position ${i + 1}: expected ${describe(want)}, got ${describe(got)}`;
     }
   }

@@ -24,9 +24,12 @@ function withTimeout(promise, label, ms = WAIT_MS) {
 
 /** Polls `predicate` until it holds, with a timeout. */
 async function until(predicate, label) {
-  await withTimeout((async () => {
-    while (!predicate()) await sleep(5);
-  })(), label);
+  await withTimeout(
+    (async () => {
+      while (!predicate()) await sleep(5);
+    })(),
+    label,
+  );
 }
 
 /** Builds a schema plus the server-side bookkeeping the tests look at. */
@@ -98,10 +101,13 @@ for (const { server: serverKind, client: clientKind } of pairings) {
     before(async () => {
       const Server = serverKind === 'wscodec' ? WebSocketServer : WsServer;
       wss = new Server({ port: 0, host: '127.0.0.1', path: '/graphql' });
-      await withTimeout(new Promise((resolve, reject) => {
-        wss.once('listening', resolve);
-        wss.once('error', reject);
-      }), 'server listening');
+      await withTimeout(
+        new Promise((resolve, reject) => {
+          wss.once('listening', resolve);
+          wss.once('error', reject);
+        }),
+        'server listening',
+      );
       wss.on('connection', (socket) => {
         const entry = { socket, pongs: 0, close: null };
         socket.on('pong', () => entry.pongs++);
@@ -182,7 +188,10 @@ for (const { server: serverKind, client: clientKind } of pairings) {
     test('subscription: several events then complete', async () => {
       const c = client();
       const results = await run(c, { query: 'subscription { count(to: 5) }' });
-      assert.deepEqual(results.map((r) => r.data.count), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        results.map((r) => r.data.count),
+        [1, 2, 3, 4, 5],
+      );
       assert.ok(results.every((r) => r.errors === undefined));
 
       // a client-side unsubscribe stops the server's generator
@@ -192,14 +201,17 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       /** @type {() => void} */
       let unsubscribe;
       const three = new Promise((resolve, reject) => {
-        unsubscribe = c.subscribe({ query: 'subscription { ticks }' }, {
-          next: (r) => {
-            seen.push(r.data.ticks);
-            if (seen.length === 3) resolve();
+        unsubscribe = c.subscribe(
+          { query: 'subscription { ticks }' },
+          {
+            next: (r) => {
+              seen.push(r.data.ticks);
+              if (seen.length === 3) resolve();
+            },
+            error: reject,
+            complete: () => {},
           },
-          error: reject,
-          complete: () => {},
-        });
+        );
       });
       await withTimeout(three, 'three ticks');
       unsubscribe();
@@ -263,14 +275,17 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       const finished = state.ticksFinished;
       let sinkEnd = null;
       const first = new Promise((resolve, reject) => {
-        c.subscribe({ query: 'subscription { ticks }' }, {
-          next: resolve,
-          error: (err) => {
-            sinkEnd = { error: err };
-            reject(err);
+        c.subscribe(
+          { query: 'subscription { ticks }' },
+          {
+            next: resolve,
+            error: (err) => {
+              sinkEnd = { error: err };
+              reject(err);
+            },
+            complete: () => (sinkEnd = 'complete'),
           },
-          complete: () => (sinkEnd = 'complete'),
-        });
+        );
       });
       await withTimeout(first, 'first tick');
       assert.equal(entry.close, null);

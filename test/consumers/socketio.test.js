@@ -93,10 +93,13 @@ async function startIo(engine, options = {}) {
     if (req.url.startsWith('/socket.io/')) requests.polling++;
   });
   http.on('upgrade', () => requests.upgrades++);
-  await withTimeout(new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(0, '127.0.0.1', () => resolve());
-  }), 'http listen');
+  await withTimeout(
+    new Promise((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(0, '127.0.0.1', () => resolve());
+    }),
+    'http listen',
+  );
   const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (http.address()).port}`;
   const stop = async () => {
     io.disconnectSockets(true);
@@ -156,9 +159,11 @@ for (const { server: serverKind, client: clientKind } of pairings) {
      * @param {Partial<import('socket.io-client').ManagerOptions & import('socket.io-client').SocketOptions> & { transports?: string[] }} [options]
      */
     function connect(url, { transports = ['websocket'], ...options } = {}) {
-      const mapped = /** @type {import('socket.io-client').ManagerOptions['transports']} */ (clientKind === 'wscodec'
-        ? transports.map((t) => (t === 'websocket' ? WscodecTransport : t === 'polling' ? NodeXHR : t))
-        : transports);
+      const mapped = /** @type {import('socket.io-client').ManagerOptions['transports']} */ (
+        clientKind === 'wscodec'
+          ? transports.map((t) => (t === 'websocket' ? WscodecTransport : t === 'polling' ? NodeXHR : t))
+          : transports
+      );
       const socket = ioClient(url, { forceNew: true, reconnection: false, transports: mapped, ...options });
       clients.add(socket);
       return socket;
@@ -234,7 +239,11 @@ for (const { server: serverKind, client: clientKind } of pairings) {
       const [a, b, outsider] = await Promise.all([0, 1, 2].map(() => connected(connect(srv.url))));
       assert.equal(await emitAck(a, 'join', 'room-1'), true);
       assert.equal(await emitAck(b, 'join', 'room-1'), true);
-      const log = new Map([[a, []], [b, []], [outsider, []]]);
+      const log = new Map([
+        [a, []],
+        [b, []],
+        [outsider, []],
+      ]);
       for (const [s, events] of log) {
         s.on('news', (p) => events.push(['news', p]));
         s.on('all', (p) => events.push(['all', p]));
@@ -372,14 +381,17 @@ for (const { server: serverKind, client: clientKind } of pairings) {
           'third server disconnect',
         );
 
-        assert.deepEqual(seen.map((e) => e.slice(0, 2)), [
-          ['connection', firstId],
-          ['disconnect', firstId],
-          ['connection', secondId],
-          ['disconnect', secondId],
-          ['connection', thirdId],
-          ['disconnect', thirdId],
-        ]);
+        assert.deepEqual(
+          seen.map((e) => e.slice(0, 2)),
+          [
+            ['connection', firstId],
+            ['disconnect', firstId],
+            ['connection', secondId],
+            ['disconnect', secondId],
+            ['connection', thirdId],
+            ['disconnect', thirdId],
+          ],
+        );
         assert.equal(seen[1][2], 'transport close');
         assert.equal(seen[3][2], 'client namespace disconnect');
         assert.equal(seen[5][2], 'client namespace disconnect');

@@ -35,7 +35,9 @@ async function startProcess(redisUrl) {
   const startup = /card room on http:\/\/127\.0\.0\.1:(\d+)\/ .*shared through redis (\S+) as ([0-9a-f]+)\)/;
   await Promise.race([
     waitUntil(() => startup.test(proc.stdout), 10_000, 'the card room startup line'),
-    proc.exited.then(([code]) => { throw new Error(`card room exited (${code}) before listening: ${proc.stderr}`); }),
+    proc.exited.then(([code]) => {
+      throw new Error(`card room exited (${code}) before listening: ${proc.stderr}`);
+    }),
   ]);
   const [, port, shownRedis, tag] = proc.stdout.match(startup);
   assert.equal(shownRedis, redisUrl);
@@ -141,7 +143,10 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     await allSee([a, b], new RegExp(`Player ${b.cid} joined`));
     // One room, one cid counter, whichever process the player is on.
     assert.deepEqual([a.cid, b.cid], [1, 2]);
-    assert.deepEqual(a.state, [{ cid: a.cid, cards: [] }, { cid: b.cid, cards: [] }]);
+    assert.deepEqual(a.state, [
+      { cid: a.cid, cards: [] },
+      { cid: b.cid, cards: [] },
+    ]);
     assert.deepEqual(b.state, a.state);
   });
 
@@ -158,12 +163,19 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
       }
     }
     const expected = moves * 2 + 10;
-    await waitUntil(() => a.broadcasts.length - startA === expected && b.broadcasts.length - startB === expected, 10_000, 'every move on both');
+    await waitUntil(
+      () => a.broadcasts.length - startA === expected && b.broadcasts.length - startB === expected,
+      10_000,
+      'every move on both',
+    );
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);
     // Same broadcasts in the same order, each carrying the same whole-room state.
     assert.deepEqual(a.broadcasts.slice(startA), b.broadcasts.slice(startB));
-    assert.deepEqual(a.state.map((p) => p.cid), [a.cid, b.cid]);
+    assert.deepEqual(
+      a.state.map((p) => p.cid),
+      [a.cid, b.cid],
+    );
     assert.equal(a.state[0].cards.length, 4);
     // B removed c2, c1, c0, c3, c2 right after adding them (i = 2, 5, 8, 11, 14) and re-added
     // c0 and c1 after that; A kept all four.
@@ -212,7 +224,11 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     await redis.stop();
     const errors = a.errors.length;
     // Closing the connection is noticed at once; bounded anyway.
-    await waitUntil(() => /Redis connection lost/.test(A.stderr) && /Redis connection lost/.test(B.stderr), 5000, 'the outage to be noticed');
+    await waitUntil(
+      () => /Redis connection lost/.test(A.stderr) && /Redis connection lost/.test(B.stderr),
+      5000,
+      'the outage to be noticed',
+    );
     a.send('client:add', card('during', 1, 'During'));
     b.send('client:add', card('during', 1, 'During'));
     await waitUntil(() => a.errors.length > errors && b.errors.at(-1)?.msg.includes('Redis'), 5000, 'the outage errors');
@@ -238,7 +254,10 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     // Every player still connected is back, in join order, with the cards it had, plus the
     // new one; the player who left during the outage is not. (Each process puts its own
     // players back, at different moments.)
-    assert.deepEqual(a.state.map((p) => p.cid), [a.cid, b.cid, c.cid]);
+    assert.deepEqual(
+      a.state.map((p) => p.cid),
+      [a.cid, b.cid, c.cid],
+    );
     const after = byCid(a.state);
     const withoutNew = (cards) => cards.filter((x) => x.cardId !== 'after-outage');
     for (const cid of [a.cid, b.cid, c.cid]) assert.deepEqual(withoutNew(after[cid]), before[cid], `player ${cid}`);
@@ -265,7 +284,10 @@ describe('card room shared through Redis', { timeout: 60_000 }, () => {
     B.child.kill('SIGTERM');
     assert.deepEqual(await B.exited, [0, null]);
     await a.sees(new RegExp(`Player ${b.cid} left`), 2000);
-    assert.deepEqual(a.state.map((p) => p.cid), [a.cid]);
+    assert.deepEqual(
+      a.state.map((p) => p.cid),
+      [a.cid],
+    );
   });
 });
 

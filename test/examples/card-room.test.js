@@ -21,7 +21,10 @@ describe('card room state (room.js)', () => {
     const c = room.join();
     assert.deepEqual([a, b, c], [1, 2, 3]);
     assert.equal(room.has(b), false);
-    assert.deepEqual(room.cards().map((p) => p.cid), [a, c]);
+    assert.deepEqual(
+      room.cards().map((p) => p.cid),
+      [a, c],
+    );
   });
 
   it('add replaces the card with the same cardId and keeps others', () => {
@@ -33,7 +36,7 @@ describe('card room state (room.js)', () => {
     assert.deepEqual(room.cards(), [{ cid, cards: [card('x', 3, 'Queen'), card('y', 2, 'King')] }]);
   });
 
-  it('keeps each player\'s cards apart', () => {
+  it("keeps each player's cards apart", () => {
     const room = new Room();
     const a = room.join();
     const b = room.join();
@@ -55,7 +58,7 @@ describe('card room state (room.js)', () => {
     assert.throws(() => room.update(cid, { cardId: 'x' }), /needs a new count or title/);
   });
 
-  it('remove takes a card out and returns it; win returns the winner\'s hand', () => {
+  it("remove takes a card out and returns it; win returns the winner's hand", () => {
     const room = new Room();
     const cid = room.join();
     room.add(cid, card('x'));
@@ -73,7 +76,11 @@ describe('card room state (room.js)', () => {
     room.add(cid, card('x'));
     const before = JSON.stringify(room.cards());
     const bad = [
-      undefined, null, 'x', [], {},
+      undefined,
+      null,
+      'x',
+      [],
+      {},
       { cardId: '', count: 1, title: 't' },
       { cardId: 7, count: 1, title: 't' },
       { cardId: 'a'.repeat(65), count: 1, title: 't' },
@@ -120,15 +127,32 @@ describe('card room state (room.js)', () => {
     const room = new Room();
     const a = room.join();
     room.restore(7, [card('x', 5, 'Five')]);
-    assert.deepEqual(room.cards(), [{ cid: a, cards: [] }, { cid: 7, cards: [card('x', 5, 'Five')] }]);
+    assert.deepEqual(room.cards(), [
+      { cid: a, cards: [] },
+      { cid: 7, cards: [card('x', 5, 'Five')] },
+    ]);
     room.restore(3, [card('y')]);
-    assert.deepEqual(room.cards().map((p) => p.cid), [a, 3, 7], 'put back between the players who joined before and after it');
+    assert.deepEqual(
+      room.cards().map((p) => p.cid),
+      [a, 3, 7],
+      'put back between the players who joined before and after it',
+    );
     assert.equal(room.join(), 8);
-    assert.deepEqual(room.cards().map((p) => p.cid), [a, 3, 7, 8]);
+    assert.deepEqual(
+      room.cards().map((p) => p.cid),
+      [a, 3, 7, 8],
+    );
     assert.throws(() => room.restore(7, []), /already in the room/);
     for (const cid of [0, -1, 1.5, '9']) assert.throws(() => room.restore(cid, []), RoomError);
     assert.throws(() => room.restore(9, 'x'), RoomError);
-    assert.throws(() => room.restore(9, Array.from({ length: MAX_CARDS_PER_PLAYER + 1 }, (_, i) => card(`c${i}`))), /at most/);
+    assert.throws(
+      () =>
+        room.restore(
+          9,
+          Array.from({ length: MAX_CARDS_PER_PLAYER + 1 }, (_, i) => card(`c${i}`)),
+        ),
+      /at most/,
+    );
     assert.equal(room.has(9), false, 'a refused restore leaves no player behind');
   });
 
@@ -136,7 +160,9 @@ describe('card room state (room.js)', () => {
     const room = new Room();
     const cid = room.join();
     const played = room.add(cid, card('x'));
-    assert.throws(() => { played.count = 99; }, TypeError);
+    assert.throws(() => {
+      played.count = 99;
+    }, TypeError);
     room.cards()[0].cards.pop();
     assert.equal(room.cards()[0].cards.length, 1);
   });
@@ -164,7 +190,9 @@ class Peer {
     while (this.queue.length === 0) {
       await Promise.race([
         new Promise((resolve) => this.waiters.push(resolve)),
-        this.closed.then(() => { throw new Error('closed while waiting for a message'); }),
+        this.closed.then(() => {
+          throw new Error('closed while waiting for a message');
+        }),
       ]);
     }
     return this.queue.shift();
@@ -242,7 +270,10 @@ describe('card room server over real sockets', () => {
         data: {
           cid: 1,
           card: { cardId: 'k', count: 2, title: '<b>King</b>' },
-          cards: [{ cid: 1, cards: [{ cardId: 'k', count: 2, title: '<b>King</b>' }] }, { cid: 2, cards: [] }],
+          cards: [
+            { cid: 1, cards: [{ cardId: 'k', count: 2, title: '<b>King</b>' }] },
+            { cid: 2, cards: [] },
+          ],
         },
       });
     }
@@ -276,7 +307,14 @@ describe('card room server over real sockets', () => {
       assert.deepEqual(await peer.next(), {
         act: 'server:broadcast',
         msg: 'Player 1 wins with 1 card!',
-        data: { cid: 1, card: null, cards: [{ cid: 1, cards: [{ cardId: 'k', count: 6, title: 'King' }] }, { cid: 2, cards: [] }] },
+        data: {
+          cid: 1,
+          card: null,
+          cards: [
+            { cid: 1, cards: [{ cardId: 'k', count: 6, title: 'King' }] },
+            { cid: 2, cards: [] },
+          ],
+        },
       });
     }
   });
@@ -291,7 +329,7 @@ describe('card room server over real sockets', () => {
       [a, { act: 'client:teleport', cid: 1 }, 'unknown act "client:teleport"'],
       [a, { cid: 1 }, 'unknown act undefined'],
       [a, { act: 'client:join' }, 'already joined as player 1'],
-      [a, { act: 'client:add', cid: 2, data: { cardId: 'z', count: 1, title: 'Z' } }, 'cid 2 is not this connection\'s (1)'],
+      [a, { act: 'client:add', cid: 2, data: { cardId: 'z', count: 1, title: 'Z' } }, "cid 2 is not this connection's (1)"],
       [a, { act: 'client:add', cid: 1, data: { cardId: 'z', count: -1, title: 'Z' } }, 'count must be an integer from 1 to 9999'],
       [a, { act: 'client:add', cid: 1 }, 'data must be an object like {cardId, count, title}'],
       [a, { act: 'client:remove', cid: 1, data: { cardId: 'nope' } }, 'no card "nope" to remove'],
@@ -329,7 +367,10 @@ describe('card room server over real sockets', () => {
     for (const peer of [a, b, watcher]) {
       const news = await peer.next();
       assert.equal(news.msg, 'Player 1 left');
-      assert.deepEqual(news.data.cards.map((p) => p.cid), [2]);
+      assert.deepEqual(
+        news.data.cards.map((p) => p.cid),
+        [2],
+      );
     }
     a.send({ act: 'client:win', cid: 1 });
     assert.deepEqual(await a.next(), { act: 'server:error', msg: 'join first (client:join)' });

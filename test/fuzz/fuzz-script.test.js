@@ -22,10 +22,17 @@ function run(args, limitMs = 90_000) {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('close', (code, signal) => { clearTimeout(timer); done({ code, signal, stdout, stderr }); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -37,8 +44,10 @@ function summaryOf(r) {
 }
 
 /** Finding files in `dir`, parsed, each with its path. */
-const findingsIn = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json'))
-  .map((f) => ({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), path: join(dir, f) }));
+const findingsIn = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), path: join(dir, f) }));
 
 test('a 15 s run with seed 1 finds nothing and feeds every backend', async () => {
   const dir = join(temp, 'clean');
@@ -67,7 +76,10 @@ test('a planted backend disagreement exits 1 and writes a reproducer', async () 
   assert.equal(f.seed, 1);
   assert.match(f.hex, /^[0-9a-f]*$/);
   assert.equal(f.hex.length, f.length * 2);
-  assert.ok(Array.isArray(f.chunkings) && f.chunkings.every((c) => c.sizes.reduce((a, b) => a + b, 0) === f.length), 'chunkings cover the input');
+  assert.ok(
+    Array.isArray(f.chunkings) && f.chunkings.every((c) => c.sizes.reduce((a, b) => a + b, 0) === f.length),
+    'chunkings cover the input',
+  );
   assert.ok(f.options && ['server', 'client'].includes(f.role));
   assert.notDeepEqual(f.result, f.referenceResult, 'the differing event sequences are recorded');
   // The plant lives in the fuzzer, not the codec: replaying the input agrees everywhere.

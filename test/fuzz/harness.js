@@ -31,7 +31,10 @@ export const optionsArb = fc.record({
   role: fc.constantFrom('server', 'client'),
   allowRsv1: fc.boolean(),
   // Mostly the defaults, so streams get deep; sometimes limits small enough to trip.
-  maxPayload: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constantFrom(0, 1, 16, 125, 300, 70_000) }),
+  maxPayload: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 3, arbitrary: fc.constantFrom(0, 1, 16, 125, 300, 70_000) },
+  ),
   maxFragments: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(1, 2, 5) }),
   zeroCopy: fc.boolean(),
   skipUtf8Validation: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
@@ -71,27 +74,30 @@ export function decodeEverywhere(stream, options, feeds) {
   let ref;
   let refLabel;
   const what = () => `options ${JSON.stringify(options)}; stream ${stream.length} bytes ${hex(stream.subarray(0, 4096))}`;
-  return dog.run(() => `seed ${SEED}; ${what()}; feeds ${feeds.map((f) => f[0]).join(' | ')}`, () => {
-    for (const name of BACKENDS) {
-      for (const [label, make] of feeds) {
-        let rec;
-        try {
-          const fed = make();
-          rec = decode(stream, { ...options, backend: name }, Array.isArray(fed) ? fed : fed.chunks);
-          if (!Array.isArray(fed)) assert.ok(fed.untouched(), 'the decoder wrote outside the chunk views it was given');
-        } catch (err) {
-          err.message = `[${name} / ${label}] ${err.message}`;
-          throw err;
-        }
-        const got = { events: rec.events, closed: rec.dec.closed };
-        if (ref === undefined) {
-          ref = got;
-          refLabel = `${name} / ${label}`;
-        } else {
-          assert.deepEqual(got, ref, `[${name} / ${label}] differs from [${refLabel}]`);
+  return dog.run(
+    () => `seed ${SEED}; ${what()}; feeds ${feeds.map((f) => f[0]).join(' | ')}`,
+    () => {
+      for (const name of BACKENDS) {
+        for (const [label, make] of feeds) {
+          let rec;
+          try {
+            const fed = make();
+            rec = decode(stream, { ...options, backend: name }, Array.isArray(fed) ? fed : fed.chunks);
+            if (!Array.isArray(fed)) assert.ok(fed.untouched(), 'the decoder wrote outside the chunk views it was given');
+          } catch (err) {
+            err.message = `[${name} / ${label}] ${err.message}`;
+            throw err;
+          }
+          const got = { events: rec.events, closed: rec.dec.closed };
+          if (ref === undefined) {
+            ref = got;
+            refLabel = `${name} / ${label}`;
+          } else {
+            assert.deepEqual(got, ref, `[${name} / ${label}] differs from [${refLabel}]`);
+          }
         }
       }
-    }
-    return ref;
-  });
+      return ref;
+    },
+  );
 }

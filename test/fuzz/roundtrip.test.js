@@ -67,9 +67,15 @@ function encodeSession(s) {
   const wire = [];
   const expected = [];
   const send = (opcode, payload, options, mask) => wire.push(...encodeFrame(opcode, payload, { ...options, mask: masked ? mask : false }));
-  const sendControl = (c) => { send(c.opcode, c.payload, {}, c.mask); expected.push(controlEvent(c)); };
+  const sendControl = (c) => {
+    send(c.opcode, c.payload, {}, c.mask);
+    expected.push(controlEvent(c));
+  };
   for (const it of s.items) {
-    if (!('binary' in it)) { sendControl(it); continue; }
+    if (!('binary' in it)) {
+      sendControl(it);
+      continue;
+    }
     const bytes = it.binary ? it.bytes : utf8.encode(it.text);
     const compressed = s.allowRsv1 && it.compressed;
     const opcode = it.binary ? Opcode.Binary : Opcode.Text;
@@ -81,7 +87,12 @@ function encodeSession(s) {
       const bounds = [0, ...at, bytes.length];
       for (let i = 0; i + 1 < bounds.length; i++) {
         const fin = i + 2 === bounds.length;
-        send(i === 0 ? opcode : Opcode.Continuation, bytes.subarray(bounds[i], bounds[i + 1]), { fin, rsv1: i === 0 && compressed }, it.masks[i]);
+        send(
+          i === 0 ? opcode : Opcode.Continuation,
+          bytes.subarray(bounds[i], bounds[i + 1]),
+          { fin, rsv1: i === 0 && compressed },
+          it.masks[i],
+        );
         if (!fin && it.between[i]) sendControl(it.between[i]);
       }
     }
@@ -100,44 +111,75 @@ function encodeSession(s) {
 const decoderOptions = (s) => ({ role: s.role, allowRsv1: s.allowRsv1, zeroCopy: s.zeroCopy });
 
 test('encodeFrame → FrameDecoder: exactly the events sent, on every backend and chunking', () => {
-  fc.assert(fc.property(sessionArb, cutsArb, pieceArb, (s, cuts, piece) => {
-    const { stream, expected } = encodeSession(s);
-    const { events, closed } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, cuts, piece));
-    assert.deepEqual(events, expected);
-    assert.equal(closed, !!s.close);
-  }), fcParams(5000));
+  fc.assert(
+    fc.property(sessionArb, cutsArb, pieceArb, (s, cuts, piece) => {
+      const { stream, expected } = encodeSession(s);
+      const { events, closed } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, cuts, piece));
+      assert.deepEqual(events, expected);
+      assert.equal(closed, !!s.close);
+    }),
+    fcParams(5000),
+  );
 });
 
 test('64-bit length form: messages over 64 KiB round-trip, fragmented or not', () => {
-  fc.assert(fc.property(
-    fc.constantFrom('server', 'client'), fc.integer({ min: 65_536, max: 70_000 }), fc.array(fc.nat(), { maxLength: 2 }),
-    fc.option(controlArb), maskArb, fc.boolean(), cutsArb,
-    (role, size, cuts, control, mask, zeroCopy, streamCuts) => {
-      const bytes = new Uint8Array(size);
-      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) & 0xff;
-      const s = { role, allowRsv1: false, zeroCopy, close: null,
-        items: [{ binary: true, bytes, compressed: false, cuts, masks: Array(5).fill(mask), between: [control, control, null, null] }] };
-      const { stream, expected } = encodeSession(s);
-      const { events } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, streamCuts, 0));
-      assert.deepEqual(events, expected);
-    },
-  ), fcParams(60));
+  fc.assert(
+    fc.property(
+      fc.constantFrom('server', 'client'),
+      fc.integer({ min: 65_536, max: 70_000 }),
+      fc.array(fc.nat(), { maxLength: 2 }),
+      fc.option(controlArb),
+      maskArb,
+      fc.boolean(),
+      cutsArb,
+      (role, size, cuts, control, mask, zeroCopy, streamCuts) => {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) & 0xff;
+        const s = {
+          role,
+          allowRsv1: false,
+          zeroCopy,
+          close: null,
+          items: [{ binary: true, bytes, compressed: false, cuts, masks: Array(5).fill(mask), between: [control, control, null, null] }],
+        };
+        const { stream, expected } = encodeSession(s);
+        const { events } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, streamCuts, 0));
+        assert.deepEqual(events, expected);
+      },
+    ),
+    fcParams(60),
+  );
 });
 
 test('a stream over 1 MiB (more than one wasm staging window) round-trips', () => {
   // The wasm backend stages at most 1 MiB per window; frames and headers straddle that edge.
-  fc.assert(fc.property(
-    fc.constantFrom('server', 'client'), fc.integer({ min: (1 << 20) - 40, max: (1 << 20) + 40 }), fc.array(fc.nat(), { maxLength: 3 }),
-    fc.boolean(), fc.array(fc.nat(), { maxLength: 3 }),
-    (role, size, cuts, zeroCopy, streamCuts) => {
-      const bytes = new Uint8Array(size);
-      for (let i = 0; i < size; i++) bytes[i] = (i ^ (i >>> 8)) & 0xff;
-      const ping = { opcode: Opcode.Ping, payload: Uint8Array.of(1, 2, 3), mask: true };
-      const s = { role, allowRsv1: false, zeroCopy, close: null,
-        items: [ping, { binary: true, bytes, compressed: false, cuts, masks: Array(5).fill(true), between: [ping, ping, ping, null] }, ping] };
-      const { stream, expected } = encodeSession(s);
-      const { events } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, streamCuts, 0));
-      assert.deepEqual(events, expected);
-    },
-  ), fcParams(10));
+  fc.assert(
+    fc.property(
+      fc.constantFrom('server', 'client'),
+      fc.integer({ min: (1 << 20) - 40, max: (1 << 20) + 40 }),
+      fc.array(fc.nat(), { maxLength: 3 }),
+      fc.boolean(),
+      fc.array(fc.nat(), { maxLength: 3 }),
+      (role, size, cuts, zeroCopy, streamCuts) => {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i ^ (i >>> 8)) & 0xff;
+        const ping = { opcode: Opcode.Ping, payload: Uint8Array.of(1, 2, 3), mask: true };
+        const s = {
+          role,
+          allowRsv1: false,
+          zeroCopy,
+          close: null,
+          items: [
+            ping,
+            { binary: true, bytes, compressed: false, cuts, masks: Array(5).fill(true), between: [ping, ping, ping, null] },
+            ping,
+          ],
+        };
+        const { stream, expected } = encodeSession(s);
+        const { events } = decodeEverywhere(stream, decoderOptions(s), feedsFor(stream, streamCuts, 0));
+        assert.deepEqual(events, expected);
+      },
+    ),
+    fcParams(10),
+  );
 });

@@ -5,7 +5,12 @@
 // it as is. The conformance harness keeps its own writer on purpose (test/conformance/wire/).
 
 export const OP = Object.freeze({
-  CONT: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa,
+  CONT: 0x0,
+  TEXT: 0x1,
+  BINARY: 0x2,
+  CLOSE: 0x8,
+  PING: 0x9,
+  PONG: 0xa,
 });
 
 /** A fixed, asymmetric mask key used by most tests. */
@@ -36,7 +41,10 @@ export function concat(...parts) {
   for (const p of flat) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of flat) { out.set(p, o); o += p.length; }
+  for (const p of flat) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -113,10 +121,9 @@ export const ping = (p, m, o = {}) => frame({ opcode: OP.PING, payload: p, mask:
 export const pong = (p, m, o = {}) => frame({ opcode: OP.PONG, payload: p, mask: m, ...o });
 export function closePayload(code, reason = '') {
   if (code === undefined) return new Uint8Array(0);
-  return concat([code >> 8 & 0xff, code & 0xff], bytes(reason));
+  return concat([(code >> 8) & 0xff, code & 0xff], bytes(reason));
 }
-export const close = (code, reason, m, o = {}) =>
-  frame({ opcode: OP.CLOSE, payload: closePayload(code, reason), mask: m, ...o });
+export const close = (code, reason, m, o = {}) => frame({ opcode: OP.CLOSE, payload: closePayload(code, reason), mask: m, ...o });
 
 /** The key to use for a role: servers receive masked frames, clients unmasked. */
 export const keyFor = (role, key = KEY) => (role === 'server' ? key : undefined);

@@ -66,7 +66,10 @@ export function splitAt(u8, cuts) {
   const sorted = [...cuts].sort((a, b) => a - b);
   const out = [];
   let o = 0;
-  for (const c of sorted) { out.push(u8.slice(o, c)); o = c; }
+  for (const c of sorted) {
+    out.push(u8.slice(o, c));
+    o = c;
+  }
   out.push(u8.slice(o));
   return out;
 }
@@ -75,7 +78,11 @@ export function splitAt(u8, cuts) {
 export function randomChop(rng, u8, max = 16) {
   const sizes = [];
   let n = 0;
-  while (n < u8.length) { const s = randInt(rng, 1, max); sizes.push(s); n += s; }
+  while (n < u8.length) {
+    const s = randInt(rng, 1, max);
+    sizes.push(s);
+    n += s;
+  }
   return chop(u8, sizes);
 }
 
@@ -161,7 +168,11 @@ export function collect(options = {}) {
   if (backend !== undefined) opts.backend = typeof backend === 'string' ? codec.getBackend(backend) : backend;
   const dec = new codec.FrameDecoder(opts);
   return {
-    dec, events, kept, errors, state,
+    dec,
+    events,
+    kept,
+    errors,
+    state,
     /** Push each chunk in turn (arrays of chunks are flattened). */
     push(...chunks) {
       for (const c of chunks.flat()) {

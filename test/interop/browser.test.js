@@ -14,22 +14,36 @@ import { startChat } from '../../dist/node/demos/chat.js';
 const CHROMIUM = '/usr/bin/chromium';
 // playwright's launch() gives every browser a fresh temporary --user-data-dir of its own
 // and deletes it on close (it refuses a --user-data-dir in args), so none is passed here.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 15_000;
 
 if (process.env.WSCODEC_SKIP_BROWSER === '1') {
-  test('browser interop', { skip: 'WSCODEC_SKIP_BROWSER=1: a developer opted out (no Chromium here); CI never sets it, and without it a missing peer fails' }, () => {});
+  test(
+    'browser interop',
+    { skip: 'WSCODEC_SKIP_BROWSER=1: a developer opted out (no Chromium here); CI never sets it, and without it a missing peer fails' },
+    () => {},
+  );
 } else if (!existsSync(CHROMIUM)) {
   test('browser interop prerequisites', () => {
-    assert.fail(`${CHROMIUM} does not exist. Install the Debian packages with scripts/ensure-system-deps.sh ` +
-      '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_BROWSER=1 to skip on purpose.');
+    assert.fail(
+      `${CHROMIUM} does not exist. Install the Debian packages with scripts/ensure-system-deps.sh ` +
+        '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_BROWSER=1 to skip on purpose.',
+    );
   });
 } else {
   describe('chromium ↔ wscodec', () => {
     let browser, chat, echo;
 
-    before(async (t) => {
+    before(async () => {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
       // Our server, passed explicitly: the demo's default must not decide what is tested.
       chat = await startChat({ port: 0, WebSocketServer });
@@ -87,48 +101,75 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
       try {
         const page = await context.newPage();
         await page.goto(chat.httpUrl); // any page of ours; the echo is another port, same host
-        const result = await page.evaluate(async ({ url, stepMs }) => {
-          const ws = new WebSocket(url);
-          ws.binaryType = 'arraybuffer';
-          const inbox = [];
-          const waiters = [];
-          let closed = null;
-          ws.onmessage = (e) => (waiters.length ? waiters.shift()(e.data) : inbox.push(e.data));
-          ws.onclose = (e) => { closed = { code: e.code, reason: e.reason }; };
-          const within = (p, what) => Promise.race([p, new Promise((_, reject) =>
-            setTimeout(() => reject(new Error(`timed out waiting for ${what}; close: ${JSON.stringify(closed)}`)), stepMs))]);
-          const next = (what) => within(new Promise((r) => (inbox.length ? r(inbox.shift()) : waiters.push(r))), what);
-          await within(new Promise((resolve, reject) => {
-            ws.onopen = resolve;
-            ws.onerror = () => reject(new Error('the browser could not open ' + url));
-          }), 'open');
+        const result = await page.evaluate(
+          async ({ url, stepMs }) => {
+            const ws = new WebSocket(url);
+            ws.binaryType = 'arraybuffer';
+            const inbox = [];
+            const waiters = [];
+            let closed = null;
+            ws.onmessage = (e) => (waiters.length ? waiters.shift()(e.data) : inbox.push(e.data));
+            ws.onclose = (e) => {
+              closed = { code: e.code, reason: e.reason };
+            };
+            const within = (p, what) =>
+              Promise.race([
+                p,
+                new Promise((_, reject) =>
+                  setTimeout(() => reject(new Error(`timed out waiting for ${what}; close: ${JSON.stringify(closed)}`)), stepMs),
+                ),
+              ]);
+            const next = (what) => within(new Promise((r) => (inbox.length ? r(inbox.shift()) : waiters.push(r))), what);
+            await within(
+              new Promise((resolve, reject) => {
+                ws.onopen = resolve;
+                ws.onerror = () => reject(new Error('the browser could not open ' + url));
+              }),
+              'open',
+            );
 
-          const out = { extensions: ws.extensions };
-          // getRandomValues fills at most 64 KiB per call.
-          const sent = new Uint8Array(1 << 20);
-          for (let i = 0; i < sent.length; i += 65536) crypto.getRandomValues(sent.subarray(i, i + 65536));
-          ws.send(sent);
-          const got = await next('the 1 MiB echo');
-          out.binaryType = got instanceof ArrayBuffer ? 'ArrayBuffer' : typeof got;
-          const back = new Uint8Array(got);
-          out.binaryLength = back.length;
-          out.firstMismatch = -1;
-          for (let i = 0; i < sent.length; i++) if (back[i] !== sent[i]) { out.firstMismatch = i; break; }
+            const out = { extensions: ws.extensions };
+            // getRandomValues fills at most 64 KiB per call.
+            const sent = new Uint8Array(1 << 20);
+            for (let i = 0; i < sent.length; i += 65536) crypto.getRandomValues(sent.subarray(i, i + 65536));
+            ws.send(sent);
+            const got = await next('the 1 MiB echo');
+            out.binaryType = got instanceof ArrayBuffer ? 'ArrayBuffer' : typeof got;
+            const back = new Uint8Array(got);
+            out.binaryLength = back.length;
+            out.firstMismatch = -1;
+            for (let i = 0; i < sent.length; i++)
+              if (back[i] !== sent[i]) {
+                out.firstMismatch = i;
+                break;
+              }
 
-          // Several compressible texts in a row: both directions keep their deflate context.
-          out.texts = [];
-          for (const text of ['héllo ☃ 😀', 'héllo ☃ 😀'.repeat(1000), 'x'.repeat(70000), '']) {
-            ws.send(text);
-            const echoed = await next('a text echo');
-            out.texts.push(typeof echoed === 'string' && echoed === text);
-          }
-          ws.close(1000, 'done');
-          await within(new Promise((r) => (closed ? r() : (ws.onclose = (e) => { closed = { code: e.code, reason: e.reason }; r(); }))), 'close');
-          out.closed = closed;
-          return out;
-        }, { url: echo.url, stepMs: STEP_MS });
+            // Several compressible texts in a row: both directions keep their deflate context.
+            out.texts = [];
+            for (const text of ['héllo ☃ 😀', 'héllo ☃ 😀'.repeat(1000), 'x'.repeat(70000), '']) {
+              ws.send(text);
+              const echoed = await next('a text echo');
+              out.texts.push(typeof echoed === 'string' && echoed === text);
+            }
+            ws.close(1000, 'done');
+            await within(
+              new Promise((r) =>
+                closed
+                  ? r()
+                  : (ws.onclose = (e) => {
+                      closed = { code: e.code, reason: e.reason };
+                      r();
+                    }),
+              ),
+              'close',
+            );
+            out.closed = closed;
+            return out;
+          },
+          { url: echo.url, stepMs: STEP_MS },
+        );
 
-        assert.match(result.extensions, /^permessage-deflate\b/, 'our server should accept the browser\'s deflate offer');
+        assert.match(result.extensions, /^permessage-deflate\b/, "our server should accept the browser's deflate offer");
         assert.equal(result.binaryType, 'ArrayBuffer');
         assert.equal(result.binaryLength, 1 << 20);
         assert.equal(result.firstMismatch, -1, `1 MiB echo differs from byte ${result.firstMismatch}`);

@@ -24,7 +24,8 @@ const STEP_MS = 20_000; // any single wait; the whole file stays well under a mi
 function probePython() {
   if (!existsSync(PYTHON)) return { missing: `${PYTHON} does not exist` };
   const r = spawnSync(PYTHON, ['-c', 'import websockets; print(websockets.__version__)'], { encoding: 'utf8', timeout: STEP_MS });
-  if (r.status !== 0) return { missing: `${PYTHON} cannot import websockets: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  if (r.status !== 0)
+    return { missing: `${PYTHON} cannot import websockets: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   return { version: r.stdout.trim() };
 }
 
@@ -97,25 +98,33 @@ function openClient(url, options) {
     ws,
     closed,
     opened: withTimeout(once(ws, 'open'), `our client to open ${url}`),
-    next: () => inbox.length > 0 ? Promise.resolve(inbox.shift()) : withTimeout(new Promise((r) => waiters.push(r)), 'an echoed message'),
+    next: () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : withTimeout(new Promise((r) => waiters.push(r)), 'an echoed message')),
   };
 }
 
 const python = process.env.WSCODEC_SKIP_PYTHON === '1' ? { skipped: true } : probePython();
 
 if (python.skipped) {
-  test('python-websockets interop', { skip: 'WSCODEC_SKIP_PYTHON=1: a developer opted out (no Python websockets here); CI never sets it, and without it a missing peer fails' }, () => {});
+  test(
+    'python-websockets interop',
+    {
+      skip: 'WSCODEC_SKIP_PYTHON=1: a developer opted out (no Python websockets here); CI never sets it, and without it a missing peer fails',
+    },
+    () => {},
+  );
 } else if (python.missing) {
   test('python-websockets interop prerequisites', () => {
-    assert.fail(`${python.missing}. Install the Debian packages with scripts/ensure-system-deps.sh ` +
-      '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_PYTHON=1 to skip on purpose.');
+    assert.fail(
+      `${python.missing}. Install the Debian packages with scripts/ensure-system-deps.sh ` +
+        '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_PYTHON=1 to skip on purpose.',
+    );
   });
 } else {
   describe(`python-websockets ${python.version} client → our echo server`, () => {
     let echo, plainEcho;
     const serverCloses = []; // {code, reason} as our server saw each client's close
 
-    before(async (t) => {
+    before(async () => {
       echo = await startEcho({ port: 0, deflate: true });
       plainEcho = await startEcho({ port: 0, deflate: false });
       for (const { server } of [echo, plainEcho]) {
@@ -137,29 +146,44 @@ if (python.skipped) {
         if (expectDeflate) assert.match(open.extensions, /^permessage-deflate\b/);
         else assert.equal(open.extensions, '');
 
-        for (const [step, type, len] of [['text', 'str', 21], ['binary', 'bytes', 256],
-          ['binary-1MiB', 'bytes', 1 << 20], ['binary-16MiB', 'bytes', 16 << 20]]) {
+        for (const [step, type, len] of [
+          ['text', 'str', 21],
+          ['binary', 'bytes', 256],
+          ['binary-1MiB', 'bytes', 1 << 20],
+          ['binary-16MiB', 'bytes', 16 << 20],
+        ]) {
           const r = await peer.next(`the python client's ${step} round trip`);
           assert.equal(r.step, step);
-          assert.deepEqual({ type: r.got_type, len: r.got_len, sha256: r.got_sha256 },
-            { type, len, sha256: r.sent_sha256 }, `${step} did not come back as sent`);
+          assert.deepEqual(
+            { type: r.got_type, len: r.got_len, sha256: r.got_sha256 },
+            { type, len, sha256: r.sent_sha256 },
+            `${step} did not come back as sent`,
+          );
           assert.equal(r.sent_len, len);
         }
 
         const close = await peer.next('the python client to close');
-        assert.deepEqual(close, { step: 'close', code: 4001, reason: 'py says bye \u2603' },
-          'python should see our server echo its close code and reason');
+        assert.deepEqual(
+          close,
+          { step: 'close', code: 4001, reason: 'py says bye \u2603' },
+          'python should see our server echo its close code and reason',
+        );
         const exit = await withTimeout(peer.exited, 'the python client to exit');
         assert.equal(exit.code, 0, `python client exited with ${exit.code}: ${peer.stderr}`);
         // Our side saw the same close (the 'close' event may trail the TCP FIN slightly).
-        await withTimeout((async () => { while (serverCloses.length === 0) await new Promise((r) => setTimeout(r, 10)); })(), 'our server\'s close event');
+        await withTimeout(
+          (async () => {
+            while (serverCloses.length === 0) await new Promise((r) => setTimeout(r, 10));
+          })(),
+          "our server's close event",
+        );
         assert.deepEqual(serverCloses.shift(), { code: 4001, reason: 'py says bye \u2603' });
       } finally {
         await peer.stop();
       }
     }
 
-    it('with permessage-deflate (websockets\' default offer)', async (t) => {
+    it("with permessage-deflate (websockets' default offer)", async (t) => {
       await runClient(t, echo.url, 'deflate', true);
     });
     it('with compression=None', async (t) => {
@@ -240,8 +264,10 @@ if (python.skipped) {
         c.ws.send('please-close');
         assert.deepEqual(await withTimeout(c.closed, 'our close event'), { code: 4003, reason: 'py closes' });
         const seen = await server.next('the python server to report the close');
-        assert.deepEqual({ code: seen.code, reason: seen.reason, extensions: seen.extensions },
-          { code: 4003, reason: 'py closes', extensions: '' });
+        assert.deepEqual(
+          { code: seen.code, reason: seen.reason, extensions: seen.extensions },
+          { code: 4003, reason: 'py closes', extensions: '' },
+        );
       } finally {
         c.ws.terminate();
       }

@@ -79,7 +79,9 @@ function resolveRelative(fromFile, spec) {
 }
 
 function buildGraph() {
-  const files = sourceFiles(SRC).map((f) => relative(ROOT, f).split('\\').join('/')).sort();
+  const files = sourceFiles(SRC)
+    .map((f) => relative(ROOT, f).split('\\').join('/'))
+    .sort();
   const edges = new Map(); // file -> Set of files it imports
   const packages = new Map(); // file -> bare specifiers (node:* and packages)
   const unresolved = [];
@@ -142,7 +144,10 @@ function reaches(edges, from, to) {
   while (todo.length > 0) {
     for (const w of edges.get(todo.pop()) ?? []) {
       if (w === to) return true;
-      if (!seen.has(w)) { seen.add(w); todo.push(w); }
+      if (!seen.has(w)) {
+        seen.add(w);
+        todo.push(w);
+      }
     }
   }
   return false;
@@ -178,8 +183,11 @@ describe('layers of src/ (DESIGN.md: backend → codec → protocol → node/web
     assert.ok(files.length >= 40, `found ${files.length} files under src/`);
     assert.ok(edges.get('src/protocol/connection.ts').has('src/codec/decoder.ts'), 'a known edge is seen');
     assert.ok(edges.get('src/codec-node.ts').has('src/node/load-backends.ts'), 'a side-effect import is seen');
-    assert.deepEqual(files.filter((f) => layerOf(f) === undefined), [],
-      'files outside the layers (a new top-level file goes into TOP_LEVEL of this test)');
+    assert.deepEqual(
+      files.filter((f) => layerOf(f) === undefined),
+      [],
+      'files outside the layers (a new top-level file goes into TOP_LEVEL of this test)',
+    );
     assert.deepEqual(unresolved, []);
   });
 
@@ -200,10 +208,12 @@ describe('layers of src/ (DESIGN.md: backend → codec → protocol → node/web
     for (const [file, specs] of packages) {
       if (layerOf(file) === 'node') continue;
       for (const spec of specs) {
-        misplaced.push(spec.startsWith('node:')
-          ? `${file} imports ${spec}: only src/node and the Node entries may use Node`
-          // A plain <script type="module"> loads dist/codec and dist/web: no bare specifiers.
-          : `${file} imports the package ${spec}: the layers below node have no dependencies`);
+        misplaced.push(
+          spec.startsWith('node:')
+            ? `${file} imports ${spec}: only src/node and the Node entries may use Node`
+            : // A plain <script type="module"> loads dist/codec and dist/web: no bare specifiers.
+              `${file} imports the package ${spec}: the layers below node have no dependencies`,
+        );
       }
     }
     assert.deepEqual(misplaced, []);
@@ -212,10 +222,12 @@ describe('layers of src/ (DESIGN.md: backend → codec → protocol → node/web
   test('no import cycle but the known ones, and each of those still closes a cycle', () => {
     const isKnown = (from, to) => KNOWN_CYCLE_IMPORTS.some(([a, b]) => a === from && b === to);
     const rest = new Map([...edges].map(([file, targets]) => [file, new Set([...targets].filter((t) => !isKnown(file, t)))]));
-    const cycles = cyclicComponents(rest).map((c) =>
-      `cycle: ${cyclePath(c, rest)}${c.length > 2 ? ` (all of ${c.join(', ')} are tangled)` : ''}`);
-    const stale = KNOWN_CYCLE_IMPORTS.filter(([from, to]) => !edges.get(from)?.has(to) || !reaches(edges, to, from))
-      .map(([from, to]) => `KNOWN_CYCLE_IMPORTS: ${from} → ${to} closes no cycle any more: delete the entry`);
+    const cycles = cyclicComponents(rest).map(
+      (c) => `cycle: ${cyclePath(c, rest)}${c.length > 2 ? ` (all of ${c.join(', ')} are tangled)` : ''}`,
+    );
+    const stale = KNOWN_CYCLE_IMPORTS.filter(([from, to]) => !edges.get(from)?.has(to) || !reaches(edges, to, from)).map(
+      ([from, to]) => `KNOWN_CYCLE_IMPORTS: ${from} → ${to} closes no cycle any more: delete the entry`,
+    );
     assert.deepEqual([...cycles, ...stale], []);
   });
 });

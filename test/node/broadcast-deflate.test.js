@@ -50,22 +50,24 @@ async function connectAll(server) {
   const { port } = server.address();
   const bySpec = new Map();
   server.on('connection', (socket, req) => bySpec.get(req.url.slice(1))?.resolve(socket));
-  return Promise.all(CLIENTS.map(async (spec) => {
-    let resolve;
-    const serverSide = new Promise((r) => (resolve = r));
-    bySpec.set(spec.name, { resolve });
-    const Client = /** @type {any} */ (spec.kind === 'ours' ? WebSocket : WS); // ours or ws's, same calls
-    const client = new Client(`ws://127.0.0.1:${port}/${spec.name}`, { perMessageDeflate: spec.deflate });
-    const entry = { spec, client, socket: null, got: [], problems: [] };
-    client.on('message', (data, isBinary) => entry.got.push({ data: Buffer.from(data), isBinary }));
-    client.on('error', (err) => entry.problems.push(`error: ${err.message}`));
-    client.on('close', (code) => entry.problems.push(`close ${code}`));
-    await once(client, 'open');
-    entry.socket = await serverSide;
-    entry.socket.on('error', (err) => entry.problems.push(`server-side error: ${err.message}`));
-    assert.equal(client.extensions !== '' && client.extensions !== undefined, !!spec.deflate, `${spec.name} extensions`);
-    return entry;
-  }));
+  return Promise.all(
+    CLIENTS.map(async (spec) => {
+      let resolve;
+      const serverSide = new Promise((r) => (resolve = r));
+      bySpec.set(spec.name, { resolve });
+      const Client = /** @type {any} */ (spec.kind === 'ours' ? WebSocket : WS); // ours or ws's, same calls
+      const client = new Client(`ws://127.0.0.1:${port}/${spec.name}`, { perMessageDeflate: spec.deflate });
+      const entry = { spec, client, socket: null, got: [], problems: [] };
+      client.on('message', (data, isBinary) => entry.got.push({ data: Buffer.from(data), isBinary }));
+      client.on('error', (err) => entry.problems.push(`error: ${err.message}`));
+      client.on('close', (code) => entry.problems.push(`close ${code}`));
+      await once(client, 'open');
+      entry.socket = await serverSide;
+      entry.socket.on('error', (err) => entry.problems.push(`server-side error: ${err.message}`));
+      assert.equal(client.extensions !== '' && client.extensions !== undefined, !!spec.deflate, `${spec.name} extensions`);
+      return entry;
+    }),
+  );
 }
 
 async function waitFor(predicate, ms, what) {
@@ -168,8 +170,10 @@ async function rawClient(port, offer) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const key = randomBytes(16).toString('base64');
-  socket.write(`GET /raw HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: ${offer}\r\n\r\n`);
+  socket.write(
+    `GET /raw HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: ${offer}\r\n\r\n`,
+  );
   let buf = Buffer.alloc(0);
   /** @type {string | null} */
   let headers = null;
@@ -189,15 +193,24 @@ async function rawClient(port, offer) {
       assert.equal(b1 & 0x80, 0, 'server frames are unmasked');
       let len = b1 & 0x7f;
       let off = 2;
-      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
-      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+      if (len === 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        off = 10;
+      }
       if (buf.length < off + len) return;
       frames.push({ fin: !!(b0 & 0x80), rsv1: !!(b0 & 0x40), opcode: b0 & 0x0f, payload: Buffer.from(buf.subarray(off, off + len)) });
       buf = buf.subarray(off + len);
     }
   });
   await waitFor(() => headers !== null, 5000, 'handshake response');
-  const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  const accept = createHash('sha1')
+    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+    .digest('base64');
   assert.match(headers, /^HTTP\/1\.1 101/);
   assert.ok(headers.includes(accept));
   assert.match(headers, /permessage-deflate/i);
@@ -206,10 +219,18 @@ async function rawClient(port, offer) {
 
 describe('on the wire (raw client inflating with context takeover)', () => {
   let server;
-  before(async () => { server = await startServer(true); }); // threshold 1024
-  after(async () => { await new Promise((r) => server.close(() => r())); });
+  before(async () => {
+    server = await startServer(true);
+  }); // threshold 1024
+  after(async () => {
+    await new Promise((r) => server.close(() => r()));
+  });
 
-  for (const offer of ['permessage-deflate', 'permessage-deflate; server_max_window_bits=9', 'permessage-deflate; server_no_context_takeover']) {
+  for (const offer of [
+    'permessage-deflate',
+    'permessage-deflate; server_max_window_bits=9',
+    'permessage-deflate; server_no_context_takeover',
+  ]) {
     test(`RSV1 follows the threshold; one inflate stream decodes shared and own messages: ${offer}`, async () => {
       const conn = once(server, 'connection');
       const raw = await rawClient(server.address().port, offer);
@@ -232,25 +253,27 @@ describe('on the wire (raw client inflating with context takeover)', () => {
       // The client's inflater, with context takeover unless negotiated otherwise: one
       // stream over every compressed message, each with the 00 00 FF FF tail restored.
       const inflater = zlib.createInflateRaw({ windowBits: bits ? Number(bits) : 15 });
-      const inflate = (payload) => new Promise((resolve, reject) => {
-        const out = [];
-        const onData = (c) => out.push(c);
-        inflater.on('data', onData);
-        inflater.once('error', reject);
-        inflater.write(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]));
-        inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-          inflater.off('data', onData);
-          inflater.off('error', reject);
-          resolve(Buffer.concat(out));
+      const inflate = (payload) =>
+        new Promise((resolve, reject) => {
+          const out = [];
+          const onData = (c) => out.push(c);
+          inflater.on('data', onData);
+          inflater.once('error', reject);
+          inflater.write(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]));
+          inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            inflater.off('data', onData);
+            inflater.off('error', reject);
+            resolve(Buffer.concat(out));
+          });
         });
-      });
       for (let k = 0; k < sent.length; k++) {
         const f = raw.frames[k];
         assert.equal(f.fin, true);
         assert.equal(f.opcode, 1);
         assert.equal(f.rsv1, sent[k].compressed, `frame ${k} (${sent[k].data.length} bytes) RSV1`);
         const data = f.rsv1 ? await inflate(f.payload) : f.payload;
-        if (data.toString() !== sent[k].data) assert.fail(`frame ${k} content: got ${data.subarray(0, 60)}… want ${sent[k].data.slice(0, 60)}…`);
+        if (data.toString() !== sent[k].data)
+          assert.fail(`frame ${k} content: got ${data.subarray(0, 60)}… want ${sent[k].data.slice(0, 60)}…`);
         if (noTakeover && f.rsv1) inflater.reset();
       }
       inflater.close();
@@ -262,9 +285,17 @@ describe('on the wire (raw client inflating with context takeover)', () => {
 // ---- the compressor's forgetContext(), serialized with operations already in its lane ----
 
 describe('ZlibCompressor.forgetContext', () => {
-  const params = (o = {}) => ({ serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, ...o });
-  const compress = (c, data, fin = true) => new Promise((resolve, reject) => c.compress(data, fin, (err, out) => (err ? reject(err) : resolve(out))));
-  const fresh = (payload) => zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const params = (o = {}) => ({
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: 15,
+    clientMaxWindowBits: 15,
+    ...o,
+  });
+  const compress = (c, data, fin = true) =>
+    new Promise((resolve, reject) => c.compress(data, fin, (err, out) => (err ? reject(err) : resolve(out))));
+  const fresh = (payload) =>
+    zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   const msg = Buffer.from(randomBytes(3000).toString('base64')); // compresses only by referencing an earlier copy
 
   test('ops called before it keep the context; the next message starts from an empty window', async () => {

@@ -32,7 +32,10 @@ async function pair(t, perMessageDeflate) {
   return { server, socket, client, got, problems };
 }
 
-for (const [name, deflate] of [['plain', false], ['permessage-deflate', { threshold: 0 }]]) {
+for (const [name, deflate] of [
+  ['plain', false],
+  ['permessage-deflate', { threshold: 0 }],
+]) {
   describe(`broadcast during a fragmented send (${name})`, () => {
     test('waits for the last fragment, then both messages arrive whole and in that order', async (t) => {
       const { socket, got, problems } = await pair(t, deflate);

@@ -62,7 +62,10 @@ describe('bufferutil drop-in for ws', () => {
   for (const backend of ['', 'wasm']) {
     it(`ws masks and unmasks through wscodec (${backend || 'default backend'}) and echoes text and 1 MiB binary`, () => {
       const r = spawnSync(process.execPath, [join(dir, 'echo.cjs')], {
-        cwd: dir, encoding: 'utf8', timeout: 30000, env: { ...process.env, WSCODEC_BACKEND: backend },
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30000,
+        env: { ...process.env, WSCODEC_BACKEND: backend },
       });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout.trim().split('\n').pop());

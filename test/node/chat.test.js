@@ -37,7 +37,9 @@ class Peer {
     while (this.queue.length === 0) {
       await Promise.race([
         new Promise((resolve) => this.waiters.push(resolve)),
-        this.closed.then(() => { throw new Error('closed while waiting for a message'); }),
+        this.closed.then(() => {
+          throw new Error('closed while waiting for a message');
+        }),
       ]);
     }
     return this.queue.shift();
@@ -51,7 +53,13 @@ class Peer {
 }
 
 // Ours is the default; ws's server through the injection option is the reference.
-for (const [label, WebSocketServer] of /** @type {Array<[string, import('../../dist/node/demos/chat.js').ChatServerClass | undefined]>} */ ([['wscodec server', undefined], ['ws server', WsServer]])) {
+for (const [
+  label,
+  WebSocketServer,
+] of /** @type {Array<[string, import('../../dist/node/demos/chat.js').ChatServerClass | undefined]>} */ ([
+  ['wscodec server', undefined],
+  ['ws server', WsServer],
+])) {
   describe(`chat demo (${label})`, () => {
     let chat;
     const peers = [];

@@ -44,7 +44,11 @@ test('echo: text stays text, binary stays binary, 16 MiB passes, permessage-defl
   ws.send(Buffer.alloc(16 * 1024 * 1024, 7));
   const deadline = Date.now() + 20_000;
   while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(got, [[false, 4], [true, 3], [true, 16 * 1024 * 1024]]);
+  assert.deepEqual(got, [
+    [false, 4],
+    [true, 3],
+    [true, 16 * 1024 * 1024],
+  ]);
   ws.close();
   await once(ws, 'close');
 });
@@ -52,7 +56,9 @@ test('echo: text stays text, binary stays binary, 16 MiB passes, permessage-defl
 test('connect: stdin lines are sent, echoes printed, the close code shown', async () => {
   const client = spawn(process.execPath, [BIN, 'connect', url], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  client.stdout.on('data', (c) => { out += c; });
+  client.stdout.on('data', (c) => {
+    out += c;
+  });
   client.stdin.end('first line\nsecond ✓\n');
   const timer = setTimeout(() => client.kill(), 10_000);
   const [code] = await once(client, 'exit');
@@ -65,7 +71,9 @@ test('connect: stdin lines are sent, echoes printed, the close code shown', asyn
 test('an unknown command prints usage and fails', async () => {
   const child = spawn(process.execPath, [BIN, 'nope'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr.on('data', (c) => { err += c; });
+  child.stderr.on('data', (c) => {
+    err += c;
+  });
   const [code] = await once(child, 'exit');
   assert.equal(code, 1);
   assert.match(err, /Usage:/);

@@ -14,7 +14,10 @@ import { HttpParseError, ResponseHeadParser } from '../../dist/protocol/http.js'
 import { failed, portOf, recordingServer, upgradeResponder, within } from './client-helpers.js';
 
 /** Our client and ws's, run through the same code: the class column is deliberately loose. */
-const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
+const CLIENTS = /** @type {Array<[string, any]>} */ ([
+  ['our client', WebSocket],
+  ['ws client', WS],
+]);
 const CLOSED_EARLY = 'WebSocket was closed before the connection was established';
 
 /** A TCP server that writes `bytes` to each connection and otherwise keeps it open. */
@@ -80,7 +83,10 @@ describe("close() or terminate() in an 'upgrade' listener", () => {
           });
           const { err, code, states } = await failed(ws);
           assert.equal(err.message, CLOSED_EARLY);
-          assert.deepEqual(log, [['upgrade', 101, 0], [method, 2]]);
+          assert.deepEqual(log, [
+            ['upgrade', 101, 0],
+            [method, 2],
+          ]);
           assert.deepEqual([code, states], [1006, [2, 3]]);
         } finally {
           await server.close();
@@ -125,9 +131,12 @@ describe('close() or terminate() while connecting', () => {
         try {
           const ws = new Client(`ws://127.0.0.1:${server.port}/`);
           const result = failed(ws);
-          await within(new Promise((resolve) => {
-            const poll = setInterval(() => server.upgrades > 0 && (clearInterval(poll), resolve()), 5);
-          }), 'the upgrade request');
+          await within(
+            new Promise((resolve) => {
+              const poll = setInterval(() => server.upgrades > 0 && (clearInterval(poll), resolve()), 5);
+            }),
+            'the upgrade request',
+          );
           let errorsSoFar = 0;
           ws.on('error', () => errorsSoFar++);
           ws[method]();
@@ -187,7 +196,11 @@ describe('ResponseHeadParser fails at the first byte that cannot be HTTP', () =>
     }
     return result;
   };
-  const fails = (code, ...chunks) => assert.throws(() => parse(...chunks), (err) => err instanceof HttpParseError && err.code === code);
+  const fails = (code, ...chunks) =>
+    assert.throws(
+      () => parse(...chunks),
+      (err) => err instanceof HttpParseError && err.code === code,
+    );
 
   test('wrong bytes fail before any line end; a good head parses split anywhere', () => {
     fails('HPE_INVALID_CONSTANT', 'S');

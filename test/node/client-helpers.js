@@ -30,28 +30,35 @@ export async function within(promise, what, ms = 5000) {
 
 /** Resolves on 'open'; an 'error' or 'close' first rejects. */
 export function opened(ws) {
-  return within(new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-    ws.once('close', (code) => reject(new Error(`closed with ${code} before opening`)));
-  }), "'open'");
+  return within(
+    new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+      ws.once('close', (code) => reject(new Error(`closed with ${code} before opening`)));
+    }),
+    "'open'",
+  );
 }
 
 /** Resolves with { err, code, states } once 'error' then 'close' came; 'open' rejects. */
 export function failed(ws, ms = 5000) {
-  return within(new Promise((resolve, reject) => {
-    let err;
-    const states = [];
-    ws.once('open', () => reject(new Error("unexpected 'open'")));
-    ws.once('error', (e) => {
-      err = e;
-      states.push(ws.readyState);
-    });
-    ws.once('close', (code) => {
-      states.push(ws.readyState);
-      resolve({ err, code, states });
-    });
-  }), "'error' and 'close'", ms);
+  return within(
+    new Promise((resolve, reject) => {
+      let err;
+      const states = [];
+      ws.once('open', () => reject(new Error("unexpected 'open'")));
+      ws.once('error', (e) => {
+        err = e;
+        states.push(ws.readyState);
+      });
+      ws.once('close', (code) => {
+        states.push(ws.readyState);
+        resolve({ err, code, states });
+      });
+    }),
+    "'error' and 'close'",
+    ms,
+  );
 }
 
 /** Ends a client in any state and waits for its 'close'. */
@@ -86,7 +93,8 @@ export async function recordingServer(listen = [0, '127.0.0.1'], options = {}) {
     http,
     wss,
     port: typeof address === 'object' ? address.port : undefined,
-    nextRequest: () => within(requests.length > 0 ? Promise.resolve(requests.shift()) : new Promise((r) => waiters.push(r)), 'a request at the server'),
+    nextRequest: () =>
+      within(requests.length > 0 ? Promise.resolve(requests.shift()) : new Promise((r) => waiters.push(r)), 'a request at the server'),
     async close() {
       for (const ws of wss.clients) ws.terminate();
       await new Promise((resolve) => wss.close(() => resolve()));

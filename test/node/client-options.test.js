@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, createServer as createNetServer } from 'node:net';
 import net from 'node:net';
@@ -24,7 +24,10 @@ import { selfSignedCert } from '../helpers/tls-cert.js';
 import { failed, opened, portOf, recordingServer, shut, upgradeResponder, within } from './client-helpers.js';
 
 /** Our client and ws's, run through the same code: the class column is deliberately loose. */
-const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
+const CLIENTS = /** @type {Array<[string, any]>} */ ([
+  ['our client', WebSocket],
+  ['ws client', WS],
+]);
 const basic = (userinfo) => `Basic ${Buffer.from(userinfo).toString('base64')}`;
 
 let tlsFiles;
@@ -223,12 +226,19 @@ describe('net and tls options pass through', () => {
         return original.net(options);
       };
       // A stand-in that fails at once: a plain Duplex, not a TLSSocket.
-      tls.connect = /** @type {typeof tls.connect} */ ((options) => {
-        seen.push(['tls', options.servername]);
-        const socket = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
-        process.nextTick(() => socket.destroy(new Error('patched tls.connect')));
-        return socket;
-      });
+      tls.connect = /** @type {typeof tls.connect} */ (
+        (options) => {
+          seen.push(['tls', options.servername]);
+          const socket = new Duplex({
+            read() {},
+            write(_chunk, _encoding, callback) {
+              callback();
+            },
+          });
+          process.nextTick(() => socket.destroy(new Error('patched tls.connect')));
+          return socket;
+        }
+      );
       const server = await recordingServer();
       try {
         const ws = new Client(`ws://127.0.0.1:${server.port}/`);
@@ -238,7 +248,10 @@ describe('net and tls options pass through', () => {
         const errors = [];
         secure.on('error', (err) => errors.push(err.message));
         await within(new Promise((resolve) => secure.on('close', resolve)), 'the patched tls socket to fail');
-        assert.deepEqual(seen, [['net', '127.0.0.1', String(server.port)], ['tls', '']]);
+        assert.deepEqual(seen, [
+          ['net', '127.0.0.1', String(server.port)],
+          ['tls', ''],
+        ]);
         assert.deepEqual(errors, ['patched tls.connect']);
       } finally {
         net.connect = original.net;
@@ -342,7 +355,13 @@ describe('followRedirects and maxRedirects', () => {
       const base = `ws://127.0.0.1:${server.port}`;
       const ws = new Client(`${base}/start`, { followRedirects: true });
       const redirects = [];
-      ws.on('redirect', (url, request) => redirects.push({ url, hasHeaders: typeof request.getHeader === 'function', key: request.getHeader('sec-websocket-key') !== undefined }));
+      ws.on('redirect', (url, request) =>
+        redirects.push({
+          url,
+          hasHeaders: typeof request.getHeader === 'function',
+          key: request.getHeader('sec-websocket-key') !== undefined,
+        }),
+      );
       try {
         await opened(ws);
         assert.deepEqual(redirects, [{ url: `${base}/target?y=2`, hasHeaders: true, key: true }]);
@@ -533,7 +552,10 @@ describe('ws+unix:', () => {
       const path = join(socketDir, `${name.split(' ')[0]}.sock`);
       const server = await recordingServer([path]);
       try {
-        for (const [url, requestPath] of [[`ws+unix:${path}:/chat?room=1`, '/chat?room=1'], [`ws+unix:${path}`, '/']]) {
+        for (const [url, requestPath] of [
+          [`ws+unix:${path}:/chat?room=1`, '/chat?room=1'],
+          [`ws+unix:${path}`, '/'],
+        ]) {
           const ws = new Client(url);
           await opened(ws);
           assert.equal(ws.url, url);

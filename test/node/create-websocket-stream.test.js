@@ -154,9 +154,12 @@ for (const impl of implementations) {
           callback();
         },
       });
-      await within(new Promise((resolve, reject) => {
-        pipeline(Readable.from(['a', 'b', 'c']), duplex, sink, (err) => (err ? reject(err) : resolve()));
-      }), 'pipeline() to complete');
+      await within(
+        new Promise((resolve, reject) => {
+          pipeline(Readable.from(['a', 'b', 'c']), duplex, sink, (err) => (err ? reject(err) : resolve()));
+        }),
+        'pipeline() to complete',
+      );
       assert.deepEqual(replies, ['A', 'B', 'C']);
       assert.equal(await within(serverClosed, 'the server to close'), 1005);
       await until(() => events.includes('close'), "the stream's 'close'");
@@ -237,20 +240,21 @@ for (const impl of implementations) {
     // Ours only: ws calls end()'s callback when its socket has finished writing, which a
     // socket destroyed by the close timeout never does, so there 'finish' and 'close' never
     // come (a ws bug; the README lists the difference).
-    if (impl.name !== 'ws') test('end() completes when the peer never answers the close frame (close timeout)', async (t) => {
-      const peer = await rawServer(t, (_req, _socket, accept) => accept({ answerClose: false }));
-      const ws = new impl.WebSocket(peer.url, { closeTimeout: 100 });
-      const duplex = stream(ws);
-      const events = record(duplex);
-      ws.on('close', (code) => events.push(`ws close ${code}`));
-      await next(ws, 'open');
-      const closed = next(duplex, 'close');
-      duplex.resume();
-      duplex.end();
-      await closed;
-      assert.deepEqual(events, ['ws close 1006', 'finish', 'end', 'close']);
-      assert.deepEqual(peer.closeCodes, [1005]);
-    });
+    if (impl.name !== 'ws')
+      test('end() completes when the peer never answers the close frame (close timeout)', async (t) => {
+        const peer = await rawServer(t, (_req, _socket, accept) => accept({ answerClose: false }));
+        const ws = new impl.WebSocket(peer.url, { closeTimeout: 100 });
+        const duplex = stream(ws);
+        const events = record(duplex);
+        ws.on('close', (code) => events.push(`ws close ${code}`));
+        await next(ws, 'open');
+        const closed = next(duplex, 'close');
+        duplex.resume();
+        duplex.end();
+        await closed;
+        assert.deepEqual(events, ['ws close 1006', 'finish', 'end', 'close']);
+        assert.deepEqual(peer.closeCodes, [1005]);
+      });
 
     test("destroy() terminates the websocket; 'close' follows the websocket's", async (t) => {
       const { connect, serverClosed } = await setup(t, impl);
@@ -311,10 +315,17 @@ for (const impl of implementations) {
       `;
       const dist = new URL('../../dist/index.js', import.meta.url).href;
       const cwd = new URL('../..', import.meta.url);
-      const stdout = await within(new Promise((resolve, reject) => {
-        execFile(process.execPath, ['--input-type=module', '-e', child, impl.name, dist, peer.url], { cwd, timeout: TIMEOUT },
-          (err, out) => (err ? reject(err) : resolve(out)));
-      }), 'the child process');
+      const stdout = await within(
+        new Promise((resolve, reject) => {
+          execFile(
+            process.execPath,
+            ['--input-type=module', '-e', child, impl.name, dist, peer.url],
+            { cwd, timeout: TIMEOUT },
+            (err, out) => (err ? reject(err) : resolve(out)),
+          );
+        }),
+        'the child process',
+      );
       assert.equal(stdout.trim(), 'WS_ERR_INVALID_OPCODE');
     });
 
@@ -462,7 +473,7 @@ for (const impl of implementations) {
       await Promise.all([next(duplex, 'close'), next(readable, 'close')]);
     });
 
-    test("allowHalfOpen (the default): when the peer closes the stream ends but stays writable until end()", async (t) => {
+    test('allowHalfOpen (the default): when the peer closes the stream ends but stays writable until end()', async (t) => {
       const { connect } = await setup(t, impl, (ws) => {
         ws.send('foo');
         ws.close();

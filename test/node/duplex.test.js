@@ -14,17 +14,20 @@ import { portOf } from './client-helpers.js';
 
 /** Two Duplex streams where what one writes, the other reads. */
 function streamPair() {
-  const make = () => /** @type {PairedDuplex} */ (new Duplex({
-    read() {},
-    write(chunk, _encoding, callback) {
-      /** @type {PairedDuplex} */ (this).peer.push(Buffer.from(chunk));
-      callback();
-    },
-    final(callback) {
-      /** @type {PairedDuplex} */ (this).peer.push(null);
-      callback();
-    },
-  }));
+  const make = () =>
+    /** @type {PairedDuplex} */ (
+      new Duplex({
+        read() {},
+        write(chunk, _encoding, callback) {
+          /** @type {PairedDuplex} */ (this).peer.push(Buffer.from(chunk));
+          callback();
+        },
+        final(callback) {
+          /** @type {PairedDuplex} */ (this).peer.push(null);
+          callback();
+        },
+      })
+    );
   const a = make();
   const b = make();
   a.peer = b;
@@ -60,21 +63,33 @@ test('createWebSocketStream: a Duplex of messages with backpressure both ways', 
   wss.on('connection', (ws) => {
     const duplex = createWebSocketStream(ws);
     // Echo through a slow writable-to-readable pipe: pause/resume must keep every byte.
-    pipeline(duplex, new Writable({
-      write(chunk, _encoding, callback) {
-        received.push(chunk.length);
-        duplex.write(chunk);
-        setTimeout(callback, 1);
-      },
-    }), () => {});
+    pipeline(
+      duplex,
+      new Writable({
+        write(chunk, _encoding, callback) {
+          received.push(chunk.length);
+          duplex.write(chunk);
+          setTimeout(callback, 1);
+        },
+      }),
+      () => {},
+    );
   });
   const client = new WS(`ws://127.0.0.1:${portOf(wss)}`);
   await once(client, 'open');
   let total = 0;
-  const echoed = new Promise((resolve) => client.on('message', (d) => { total += /** @type {Buffer} */ (d).length; if (total === 200 * 1000) resolve(); }));
+  const echoed = new Promise((resolve) =>
+    client.on('message', (d) => {
+      total += /** @type {Buffer} */ (d).length;
+      if (total === 200 * 1000) resolve();
+    }),
+  );
   for (let i = 0; i < 200; i++) client.send(Buffer.alloc(1000, i));
   await echoed;
-  assert.equal(received.reduce((a, b) => a + b, 0), 200 * 1000);
+  assert.equal(
+    received.reduce((a, b) => a + b, 0),
+    200 * 1000,
+  );
   client.close();
   await once(client, 'close');
   await new Promise((resolve) => wss.close(resolve));

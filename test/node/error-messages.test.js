@@ -10,7 +10,10 @@ import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
 import { portOf } from './client-helpers.js';
 
-const implementations = /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]]);
+const implementations = /** @type {Array<[string, any]>} */ ([
+  ['wscodec', WebSocket],
+  ['ws', WS],
+]);
 
 let server;
 let port;
@@ -18,10 +21,14 @@ before(async () => {
   // Answers every upgrade with a valid 101 whose Sec-WebSocket-Extensions is the request path's query.
   server = createServer();
   server.on('upgrade', (req, socket) => {
-    const accept = createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    const accept = createHash('sha1')
+      .update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
     const extensions = decodeURIComponent(req.url.slice(req.url.indexOf('?') + 1));
     socket.on('error', () => {});
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`,
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -32,10 +39,14 @@ after(() => new Promise((resolve) => server.close(resolve)));
 for (const [name, Client] of implementations) {
   test(`${name}: invalid or duplicated subprotocols throw ws's SyntaxError`, () => {
     for (const protocols of ['', 'a,b', ['a', 'a'], null, ['ok', 'sp ace']]) {
-      assert.throws(() => new Client(`ws://127.0.0.1:${port}`, protocols), {
-        name: 'SyntaxError',
-        message: 'An invalid or duplicated subprotocol was specified',
-      }, JSON.stringify(protocols));
+      assert.throws(
+        () => new Client(`ws://127.0.0.1:${port}`, protocols),
+        {
+          name: 'SyntaxError',
+          message: 'An invalid or duplicated subprotocol was specified',
+        },
+        JSON.stringify(protocols),
+      );
     }
   });
 

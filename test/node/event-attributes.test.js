@@ -29,7 +29,10 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([
+  ['wscodec', WebSocket],
+  ['ws', WS],
+])) {
   describe(`${name} WebSocket event attributes and listeners`, () => {
     test('onX reads back the handler, null when unset or set to a non-function', () => {
       const ws = new Client(url);
@@ -94,13 +97,18 @@ for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', W
     test('event objects: type, target, data, and CloseEvent code, reason, wasClean', async () => {
       const ws = new Client(url);
       const seen = {};
-      ws.onopen = (event) => { seen.open = [event.type, event.target === ws]; ws.send(Buffer.from([7])); };
+      ws.onopen = (event) => {
+        seen.open = [event.type, event.target === ws];
+        ws.send(Buffer.from([7]));
+      };
       ws.binaryType = 'arraybuffer';
       ws.onmessage = (event) => {
         seen.message = [event.type, event.target === ws, event.data instanceof ArrayBuffer];
         ws.send('close me');
       };
-      const closed = new Promise((resolve) => { ws.onclose = resolve; });
+      const closed = new Promise((resolve) => {
+        ws.onclose = resolve;
+      });
       const event = await withTimeout(closed, 'close event');
       assert.deepEqual(seen.open, ['open', true]);
       assert.deepEqual(seen.message, ['message', true, true]);
@@ -115,7 +123,12 @@ for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', W
       const ws = new Client('ws://127.0.0.1:1');
       const errors = [];
       ws.onerror = (event) => errors.push([event.type, typeof event.message, event.error instanceof Error]);
-      const event = await withTimeout(new Promise((resolve) => { ws.onclose = resolve; }), 'close');
+      const event = await withTimeout(
+        new Promise((resolve) => {
+          ws.onclose = resolve;
+        }),
+        'close',
+      );
       assert.deepEqual(errors, [['error', 'string', true]]);
       assert.equal(event.code, 1006);
       assert.equal(event.wasClean, false);

@@ -19,7 +19,8 @@ const implementations = /** @type {Array<[string, any, any]>} */ ([
   ['wscodec', WebSocket, WebSocketServer],
   ['ws', WS, WsServer],
 ]);
-const ACCEPT = (key) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${key}\r\n\r\n`;
+const ACCEPT = (key) =>
+  `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${key}\r\n\r\n`;
 
 /** A raw TCP server that answers any upgrade with a 101 followed, in the same write, by `after`. */
 async function rawServer(after) {
@@ -31,7 +32,9 @@ async function rawServer(after) {
       head += chunk.toString('latin1');
       const match = /Sec-WebSocket-Key: (\S+)/i.exec(head);
       if (!head.includes('\r\n\r\n') || !match) return;
-      const accept = createHash('sha1').update(match[1] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      const accept = createHash('sha1')
+        .update(match[1] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+        .digest('base64');
       socket.write(Buffer.concat([Buffer.from(ACCEPT(accept), 'latin1'), after]));
       head = '\0'; // answered: ignore the rest
     });
@@ -66,14 +69,19 @@ for (const [name, Client] of implementations) {
   });
 
   test(`${name} client: a close frame right behind the 101 still lets 'open' send`, async () => {
-    const after = Buffer.concat([frame({ opcode: OP.TEXT, payload: 'bye soon' }), frame({ opcode: OP.CLOSE, payload: closePayload(1000, 'done') })]);
+    const after = Buffer.concat([
+      frame({ opcode: OP.TEXT, payload: 'bye soon' }),
+      frame({ opcode: OP.CLOSE, payload: closePayload(1000, 'done') }),
+    ]);
     const server = await rawServer(after);
     const events = [];
     const ws = new Client(`ws://127.0.0.1:${portOf(server)}`, { perMessageDeflate: false });
     let sendError = 'not called';
     ws.on('open', () => {
       events.push(`open:${ws.readyState}`);
-      ws.send('hello', (err) => { sendError = err ?? null; });
+      ws.send('hello', (err) => {
+        sendError = err ?? null;
+      });
     });
     ws.on('message', (data) => events.push(`message:${data}`));
     ws.on('error', (err) => events.push(`error:${err.message}`));
@@ -90,7 +98,8 @@ for (const [name, Client] of implementations) {
 async function rawClient(port, after) {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
-  const request = `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  const request =
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
   socket.write(Buffer.concat([Buffer.from(request, 'latin1'), after]));
   socket.on('error', () => {});
@@ -125,9 +134,10 @@ for (const [name, , Server] of implementations) {
           });
         });
       });
-      const socket = await rawClient(port, Buffer.concat([
-        masked(OP.TEXT, 'first'), masked(OP.BINARY, new Uint8Array(300)), masked(OP.TEXT, 'third'),
-      ]));
+      const socket = await rawClient(
+        port,
+        Buffer.concat([masked(OP.TEXT, 'first'), masked(OP.BINARY, new Uint8Array(300)), masked(OP.TEXT, 'third')]),
+      );
       await withTimeout(done, 'three messages');
       assert.deepEqual(received, ['connection:1', 'text:first', 'binary:300', 'text:third']);
       socket.destroy();
@@ -149,7 +159,10 @@ for (const [name, , Server] of implementations) {
           received.push(`${data}:${resumed}`);
           if (received.length === 2) resolve();
         });
-        setTimeout(() => { resumed = true; ws.resume(); }, 50);
+        setTimeout(() => {
+          resumed = true;
+          ws.resume();
+        }, 50);
       });
     });
     const socket = await rawClient(wss.address().port, Buffer.concat([masked(OP.TEXT, 'a'), masked(OP.TEXT, 'b')]));

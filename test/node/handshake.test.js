@@ -39,7 +39,8 @@ function exchange(request, { timeout = 5000, slow = false } = {}) {
       clearTimeout(timer);
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
-    if (slow) socket.write(request.slice(0, 20)); // and never the rest
+    if (slow)
+      socket.write(request.slice(0, 20)); // and never the rest
     else socket.write(request);
   });
 }
@@ -90,10 +91,17 @@ const refusals = [
   ['version 7', request({ 'Sec-WebSocket-Version': '7' }), 400],
   ['version 14', request({ 'Sec-WebSocket-Version': '14' }), 400],
   ['no version', request({ 'Sec-WebSocket-Version': undefined }), 400],
-  ['a hixie-76 handshake', request({
-    'Sec-WebSocket-Version': undefined, 'Sec-WebSocket-Key': undefined, Upgrade: 'WebSocket',
-    'Sec-WebSocket-Key1': '4 @1  46546xW%0l 1 5', 'Sec-WebSocket-Key2': '12998 5 Y3 1  .P00',
-  }), 400],
+  [
+    'a hixie-76 handshake',
+    request({
+      'Sec-WebSocket-Version': undefined,
+      'Sec-WebSocket-Key': undefined,
+      Upgrade: 'WebSocket',
+      'Sec-WebSocket-Key1': '4 @1  46546xW%0l 1 5',
+      'Sec-WebSocket-Key2': '12998 5 Y3 1  .P00',
+    }),
+    400,
+  ],
   ['no key', request({ 'Sec-WebSocket-Key': undefined }), 400],
   ['a key of 15 bytes', request({ 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAA' }), 400],
   ['two keys', request({ 'Sec-WebSocket-Key': [KEY, KEY] }), 400],
@@ -101,7 +109,11 @@ const refusals = [
   ['an invalid subprotocol', request({ 'Sec-WebSocket-Protocol': 'a b' }), 400],
   ['a duplicated subprotocol', request({ 'Sec-WebSocket-Protocol': 'chat, chat' }), 400],
   ['a malformed extension header', request({ 'Sec-WebSocket-Extensions': 'permessage-deflate; =' }), 400],
-  ['a duplicated deflate parameter', request({ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_no_context_takeover; server_no_context_takeover' }), 400],
+  [
+    'a duplicated deflate parameter',
+    request({ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_no_context_takeover; server_no_context_takeover' }),
+    400,
+  ],
   ['an out-of-range window', request({ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=16' }), 400],
   ['too many headers', request(Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`X-Filler-${i}`, 'x']))), 431],
   ['oversized headers', request({ 'X-Big': 'x'.repeat(20 * 1024) }), 431],
@@ -128,10 +140,13 @@ test('version 8 (hybi-08 to -12 frame as 13 does) is accepted, as ws accepts it'
   assert.equal(statusOf(response), 101);
 });
 
-test('the response body of a refusal is the reason, in ws\'s words', async () => {
+test("the response body of a refusal is the reason, in ws's words", async () => {
   for (const [headers, body] of [
     [{ 'Sec-WebSocket-Protocol': 'foo;bar' }, 'Invalid Sec-WebSocket-Protocol header'],
-    [{ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=foo' }, 'Invalid or unacceptable Sec-WebSocket-Extensions header'],
+    [
+      { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=foo' },
+      'Invalid or unacceptable Sec-WebSocket-Extensions header',
+    ],
     [{ 'Sec-WebSocket-Key': undefined }, 'Missing or invalid Sec-WebSocket-Key header'],
     [{ 'Sec-WebSocket-Version': '7' }, 'Missing or invalid Sec-WebSocket-Version header'],
     [{ Upgrade: 'h2c' }, 'Invalid Upgrade header'],
@@ -152,7 +167,8 @@ test('a request head that never completes is dropped after the handshake timeout
 
 test('a verifyClient refusal carries its code, message and headers', async () => {
   const strict = new WebSocketServer({
-    port: 0, host: '127.0.0.1',
+    port: 0,
+    host: '127.0.0.1',
     verifyClient: (info, cb) => cb(info.origin === 'https://ok.example', 403, 'Origin not allowed', { 'X-Why': 'origin' }),
   });
   await once(strict, 'listening');

@@ -29,8 +29,12 @@ async function wireServer() {
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       const key = /Sec-WebSocket-Key: (\S+)/i.exec(head.toString('latin1'))[1];
-      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const accept = createHash('sha1')
+        .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
       upgraded = true;
       if (head.length > end + 4) received.push(head.subarray(end + 4));
     });
@@ -38,14 +42,21 @@ async function wireServer() {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const bytes = () => Buffer.concat(received);
-  const waitFor = (length) => within(new Promise((resolve) => {
-    notify = () => bytes().length >= length && resolve(bytes());
-    notify();
-  }), `${length} bytes`);
+  const waitFor = (length) =>
+    within(
+      new Promise((resolve) => {
+        notify = () => bytes().length >= length && resolve(bytes());
+        notify();
+      }),
+      `${length} bytes`,
+    );
   return { port: portOf(server), waitFor, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([
+  ['wscodec', WebSocket],
+  ['ws', WS],
+])) {
   test(`${name}: generateMask fills each frame's mask key`, async () => {
     const server = await wireServer();
     const keys = [];
@@ -60,7 +71,10 @@ for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['wscodec', W
     ws.send('ab');
     ws.send('cd');
     const wire = await server.waitFor(16);
-    assert.deepEqual(keys, [[1, 2, 3, 0], [1, 2, 3, 1]]);
+    assert.deepEqual(keys, [
+      [1, 2, 3, 0],
+      [1, 2, 3, 1],
+    ]);
     // 0x81, mask bit + length 2, the key, 'a'^1 'b'^2
     assert.deepEqual([...wire.subarray(0, 8)], [0x81, 0x82, 1, 2, 3, 0, 0x61 ^ 1, 0x62 ^ 2]);
     assert.deepEqual([...wire.subarray(8, 16)], [0x81, 0x82, 1, 2, 3, 1, 0x63 ^ 1, 0x64 ^ 2]);

@@ -9,7 +9,10 @@ import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
 import { within as withTimeout } from './client-helpers.js';
 
-for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]])) {
+for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
+  ['wscodec', WebSocket, WebSocketServer],
+  ['ws', WS, WsServer],
+])) {
   test(`${name}: isPaused survives close, resume() after close is a no-op`, async () => {
     const wss = new Server({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');

@@ -30,7 +30,12 @@ test("ws's statics are there and are the same objects as the named exports", () 
   assert.equal(ours.Server, esm.WebSocketServer);
   assert.equal(ours.WebSocketServer, esm.WebSocketServer);
   assert.equal(ours.createWebSocketStream, esm.createWebSocketStream);
-  for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]]) {
+  for (const [name, value] of [
+    ['CONNECTING', 0],
+    ['OPEN', 1],
+    ['CLOSING', 2],
+    ['CLOSED', 3],
+  ]) {
     assert.equal(ours[name], value);
     assert.equal(ws[name], value);
   }

@@ -12,7 +12,10 @@ import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
 import { within as withTimeout } from './client-helpers.js';
 
-for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([['wscodec', WebSocket, WebSocketServer], ['ws', WS, WsServer]])) {
+for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
+  ['wscodec', WebSocket, WebSocketServer],
+  ['ws', WS, WsServer],
+])) {
   for (const deflate of [false, true]) {
     describe(`${name}: send data types, deflate ${deflate ? 'on' : 'off'}`, () => {
       let server;
@@ -52,8 +55,12 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         const done = new Promise((resolve) => ws.send(undefined, resolve));
         ws.send(null);
         ws.send();
-        assert.equal(await withTimeout(done, 'send callback') ?? null, null);
-        assert.deepEqual(await closeAndCollect(ws, 3), [[true, ''], [true, ''], [true, '']]);
+        assert.equal((await withTimeout(done, 'send callback')) ?? null, null);
+        assert.deepEqual(await closeAndCollect(ws, 3), [
+          [true, ''],
+          [true, ''],
+          [true, ''],
+        ]);
       });
 
       test('a Blob is sent as binary (or text with binary: false), in order with the sends around it', async () => {
@@ -67,7 +74,13 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         ws.send('after', () => callbacks.push('after'));
         ws.ping(new Blob(['ping blob']));
         assert.deepEqual(await closeAndCollect(ws, 7), [
-          [false, 'before'], [true, 'blob one'], [false, 'between'], [false, 'as text'], [true, ''], [false, 'after'], ['ping', 'ping blob'],
+          [false, 'before'],
+          [true, 'blob one'],
+          [false, 'between'],
+          [false, 'as text'],
+          [true, ''],
+          [false, 'after'],
+          ['ping', 'ping blob'],
         ]);
         assert.deepEqual(callbacks, ['before', 'blob:ok', 'after']);
       });
@@ -81,19 +94,25 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         await closeAndCollect(ws, 1);
       });
 
-      test('terminate() during a Blob read: CLOSING at once, callbacks in order with ws\'s error', async () => {
+      test("terminate() during a Blob read: CLOSING at once, callbacks in order with ws's error", async () => {
         const ws = await client();
         const calls = [];
         const both = new Promise((resolve) => {
           ws.send(new Blob(['blob']), (err) => calls.push([1, err?.message, ws.readyState]));
-          ws.send('behind it', (err) => { calls.push([2, err?.message, ws.readyState]); resolve(); });
+          ws.send('behind it', (err) => {
+            calls.push([2, err?.message, ws.readyState]);
+            resolve();
+          });
         });
         const closed = once(ws, 'close');
         ws.terminate();
         assert.equal(ws.readyState, 2);
         await withTimeout(both, 'callbacks');
         const message = 'The socket was closed while the blob was being read';
-        assert.deepEqual(calls, [[1, message, 2], [2, message, 2]]);
+        assert.deepEqual(calls, [
+          [1, message, 2],
+          [2, message, 2],
+        ]);
         await withTimeout(closed, 'close');
         assert.equal(ws.readyState, 3);
       });
@@ -106,10 +125,12 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         ws.binaryType = 'blob';
         assert.equal(ws.binaryType, 'blob');
         const messages = [];
-        const two = new Promise((resolve) => ws.on('message', (data, isBinary) => {
-          messages.push([data, isBinary]);
-          if (messages.length === 2) resolve();
-        }));
+        const two = new Promise((resolve) =>
+          ws.on('message', (data, isBinary) => {
+            messages.push([data, isBinary]);
+            if (messages.length === 2) resolve();
+          }),
+        );
         peer.send(Buffer.from([1, 2, 3]));
         peer.send('text');
         await withTimeout(two, 'two messages');
@@ -121,7 +142,7 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         await withTimeout(once(ws, 'close'), 'close');
       });
 
-      test('a Blob that cannot be read: the callback gets the reader\'s error; the connection fails (README: ours sends 1011)', async () => {
+      test("a Blob that cannot be read: the callback gets the reader's error; the connection fails (README: ours sends 1011)", async () => {
         const dir = mkdtempSync(join(tmpdir(), 'wscodec-blob-'));
         const file = join(dir, 'blob.txt');
         writeFileSync(file, 'x'.repeat(64));
@@ -155,9 +176,24 @@ for (const [name, Client, Server] of /** @type {Array<[string, any, any]>} */ ([
         const errors = [];
         const big = Buffer.alloc(4 * 1024 * 1024, 120);
         const all = Promise.all([
-          new Promise((resolve) => ws.send(big, (err) => { errors.push(err?.message ?? 'no error'); resolve(); })),
-          new Promise((resolve) => ws.send(new Blob(['x']), (err) => { errors.push(err?.message ?? 'no error'); resolve(); })),
-          new Promise((resolve) => ws.send('last', (err) => { errors.push(err?.message ?? 'no error'); resolve(); })),
+          new Promise((resolve) =>
+            ws.send(big, (err) => {
+              errors.push(err?.message ?? 'no error');
+              resolve();
+            }),
+          ),
+          new Promise((resolve) =>
+            ws.send(new Blob(['x']), (err) => {
+              errors.push(err?.message ?? 'no error');
+              resolve();
+            }),
+          ),
+          new Promise((resolve) =>
+            ws.send('last', (err) => {
+              errors.push(err?.message ?? 'no error');
+              resolve();
+            }),
+          ),
         ]);
         const closed = once(ws, 'close');
         ws.terminate();

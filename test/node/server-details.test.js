@@ -11,7 +11,10 @@ import { WebSocketServer as WsServer } from 'ws';
 import { WebSocketServer } from '../../dist/index.js';
 import { portOf, within as withTimeout } from './client-helpers.js';
 
-for (const [name, Server] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocketServer], ['ws', WsServer]])) {
+for (const [name, Server] of /** @type {Array<[string, any]>} */ ([
+  ['wscodec', WebSocketServer],
+  ['ws', WsServer],
+])) {
   test(`${name}: close(cb) on a closed server calls back with 'The server is not running'`, async () => {
     const wss = new Server({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');
@@ -40,7 +43,9 @@ for (const [name, Server] of /** @type {Array<[string, any]>} */ ([['wscodec', W
     await once(http, 'listening');
     const socket = connect(portOf(http), '127.0.0.1');
     socket.on('error', () => {});
-    socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await withTimeout(once(socket, 'data'), '101');
     assert.equal(connected.length, 1);
     assert.deepEqual(thrown, ['server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration']);

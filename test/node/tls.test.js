@@ -35,7 +35,10 @@ after(async () => {
   await new Promise((resolve) => https.close(resolve));
 });
 
-for (const [name, Client] of /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]])) {
+for (const [name, Client] of /** @type {Array<[string, any]>} */ ([
+  ['our client', WebSocket],
+  ['ws client', WS],
+])) {
   test(`${name} over wss:// with the server's certificate as CA`, async () => {
     const ws = new Client(`wss://localhost:${port}/`, { ca: cert });
     const messages = [];

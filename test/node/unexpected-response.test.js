@@ -22,7 +22,10 @@ import { failed, portOf, within } from './client-helpers.js';
 /** @typedef {import('../../dist/protocol/http.js').HttpParseError} HttpParseError */
 
 /** Our client and ws's, run through the same code: the class column is deliberately loose. */
-const CLIENTS = /** @type {Array<[string, any]>} */ ([['our client', WebSocket], ['ws client', WS]]);
+const CLIENTS = /** @type {Array<[string, any]>} */ ([
+  ['our client', WebSocket],
+  ['ws client', WS],
+]);
 const CLOSED_EARLY = 'WebSocket was closed before the connection was established';
 const HEAD_401 = 'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n';
 
@@ -70,13 +73,16 @@ function unexpected(ws) {
 
 /** The body read to 'end' (or rejected on 'aborted'/'error'). */
 function readBody(res) {
-  return within(new Promise((resolve, reject) => {
-    const chunks = [];
-    res.on('data', (chunk) => chunks.push(chunk));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    res.on('aborted', () => reject(new Error("unexpected 'aborted'")));
-    res.on('error', reject);
-  }), "the response's 'end'");
+  return within(
+    new Promise((resolve, reject) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      res.on('aborted', () => reject(new Error("unexpected 'aborted'")));
+      res.on('error', reject);
+    }),
+    "the response's 'end'",
+  );
 }
 
 /** The response's 'close' (events.once would reject on the 'error' before it). */
@@ -166,7 +172,9 @@ describe('the body of an unexpected response', () => {
     test(`${name}: a body larger than the buffers is held back until read, then arrives whole`, async () => {
       const body = Buffer.alloc(8 * 1024 * 1024);
       for (let i = 0; i < body.length; i++) body[i] = i % 251;
-      const server = await rawServer((socket) => socket.write(Buffer.concat([Buffer.from(`${HEAD_401}Content-Length: ${body.length}\r\n\r\n`), body])));
+      const server = await rawServer((socket) =>
+        socket.write(Buffer.concat([Buffer.from(`${HEAD_401}Content-Length: ${body.length}\r\n\r\n`), body])),
+      );
       try {
         const ws = new Client(server.url);
         const { res } = await unexpected(ws);
@@ -195,7 +203,9 @@ describe('ending the WebSocket from the listener', () => {
     for (const method of ['close', 'terminate']) {
       test(`${name}: ${method}() in res.on('end'): 'error' then 'close' 1006, the connection dropped`, async () => {
         // The server keeps the connection open: only the client can end it.
-        const server = await rawServer((socket) => socket.write(`HTTP/1.1 502 Bad Gateway\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nfoo`));
+        const server = await rawServer((socket) =>
+          socket.write(`HTTP/1.1 502 Bad Gateway\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nfoo`),
+        );
         try {
           const ws = new Client(server.url);
           const seen = [];
@@ -376,7 +386,12 @@ describe('the server ending the connection after the response', () => {
         assert.equal(err.message, 'Parse Error: Invalid character in chunk size');
         assert.deepEqual([code, states], [1006, [2, 3]]);
         await server.closed();
-        await within((async () => { while (seen.length < 2) await delay(5); })(), "the response's 'aborted'");
+        await within(
+          (async () => {
+            while (seen.length < 2) await delay(5);
+          })(),
+          "the response's 'aborted'",
+        );
         assert.deepEqual(seen, ['data foo', 'aborted']);
       } finally {
         await server.close();
@@ -466,7 +481,11 @@ describe('BodyDecoder', () => {
     const wire = Buffer.from('3\r\nfoo\r\nA;x="a b"\r\n0123456789\r\n0\r\nX-A: 1\r\nX-B:  2 \r\n\r\nafter', 'latin1');
     for (let i = 0; i <= wire.length; i++) {
       for (const splits of [[i], [i, Math.min(wire.length, i + 1)], Array.from({ length: i }, (_, k) => k)]) {
-        assert.deepEqual(decode(chunked, wire, splits), { body: 'foo0123456789', done: true, trailers: ['X-A', '1', 'X-B', '2'] }, `split at ${splits}`);
+        assert.deepEqual(
+          decode(chunked, wire, splits),
+          { body: 'foo0123456789', done: true, trailers: ['X-A', '1', 'X-B', '2'] },
+          `split at ${splits}`,
+        );
       }
     }
   });
@@ -475,10 +494,13 @@ describe('BodyDecoder', () => {
     const fault = (wire, code, message, before = '') => {
       const out = [];
       const decoder = new BodyDecoder(chunked);
-      assert.throws(() => decoder.push(Buffer.from(wire, 'latin1'), (data) => out.push(Buffer.from(data).toString())), (/** @type {HttpParseError} */ err) => {
-        assert.deepEqual([err.code, err.message], [code, `Parse Error: ${message}`]);
-        return true;
-      });
+      assert.throws(
+        () => decoder.push(Buffer.from(wire, 'latin1'), (data) => out.push(Buffer.from(data).toString())),
+        (/** @type {HttpParseError} */ err) => {
+          assert.deepEqual([err.code, err.message], [code, `Parse Error: ${message}`]);
+          return true;
+        },
+      );
       assert.equal(out.join(''), before);
     };
     fault('zz\r\n', 'HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size');
@@ -520,10 +542,17 @@ describe('BodyDecoder', () => {
     assert.deepEqual(bodyFraming(head(401, ['Transfer-Encoding', 'gzip, Chunked'])), { kind: 'chunked' });
     assert.deepEqual(bodyFraming(head(401, ['Transfer-Encoding', 'chunked, gzip'])), { kind: 'close' });
     const fault = (rawHeaders, code, message) =>
-      assert.throws(() => bodyFraming(head(401, rawHeaders)), (/** @type {HttpParseError} */ err) => err.code === code && err.message === `Parse Error: ${message}`);
+      assert.throws(
+        () => bodyFraming(head(401, rawHeaders)),
+        (/** @type {HttpParseError} */ err) => err.code === code && err.message === `Parse Error: ${message}`,
+      );
     fault(['Content-Length', '3', 'Content-Length', '3'], 'HPE_UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length');
     fault(['Content-Length', '3x'], 'HPE_INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length');
     fault(['Content-Length', ''], 'HPE_INVALID_CONTENT_LENGTH', 'Empty Content-Length');
-    fault(['Transfer-Encoding', 'chunked', 'Content-Length', '3'], 'HPE_INVALID_CONTENT_LENGTH', "Content-Length can't be present with Transfer-Encoding");
+    fault(
+      ['Transfer-Encoding', 'chunked', 'Content-Length', '3'],
+      'HPE_INVALID_CONTENT_LENGTH',
+      "Content-Length can't be present with Transfer-Encoding",
+    );
   });
 });

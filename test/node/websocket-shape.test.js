@@ -7,11 +7,18 @@ import { test } from 'node:test';
 import WS from 'ws';
 import { WebSocket } from '../../dist/index.js';
 
-for (const [name, Class] of /** @type {Array<[string, any]>} */ ([['wscodec', WebSocket], ['ws', WS]])) {
+for (const [name, Class] of /** @type {Array<[string, any]>} */ ([
+  ['wscodec', WebSocket],
+  ['ws', WS],
+])) {
   test(`${name}: readyState constants are enumerable, read-only, fixed, on the class and the prototype`, () => {
     ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((constant, value) => {
       for (const target of [Class, Class.prototype]) {
-        assert.deepEqual(Object.getOwnPropertyDescriptor(target, constant), { value, writable: false, enumerable: true, configurable: false }, constant);
+        assert.deepEqual(
+          Object.getOwnPropertyDescriptor(target, constant),
+          { value, writable: false, enumerable: true, configurable: false },
+          constant,
+        );
       }
     });
   });
@@ -29,7 +36,13 @@ for (const [name, Class] of /** @type {Array<[string, any]>} */ ([['wscodec', We
   test(`${name}: url, protocol and extensions cannot be assigned`, () => {
     const ws = new Class(null, undefined, {}); // a server-side instance, no socket yet (ws needs the options)
     for (const attribute of ['url', 'protocol', 'extensions', 'readyState']) {
-      assert.throws(() => { ws[attribute] = 'x'; }, TypeError, attribute);
+      assert.throws(
+        () => {
+          ws[attribute] = 'x';
+        },
+        TypeError,
+        attribute,
+      );
     }
     assert.equal(ws.readyState, 0);
   });

@@ -188,7 +188,11 @@ for (const { server: serverKind, client: clientKind } of pairs) {
         }
         assert.ok(peak > 4 * 1024 * 1024, `bufferedAmount peaked at ${peak}`);
         let received = 0;
-        const all = new Promise((resolve) => serverWs.on('message', (d) => { if (++received === 48) resolve(); }));
+        const all = new Promise((resolve) =>
+          serverWs.on('message', () => {
+            if (++received === 48) resolve();
+          }),
+        );
         serverWs.resume();
         await all;
         const deadline = Date.now() + 10_000;
@@ -226,7 +230,9 @@ describe('ws-only API details', () => {
       if (events.length === 2) ws.send('hi');
       else ws.close(1000, 'done');
     });
-    const closed = new Promise((resolve) => { ws.onclose = (event) => resolve(event); });
+    const closed = new Promise((resolve) => {
+      ws.onclose = (event) => resolve(event);
+    });
     const event = await closed;
     assert.deepEqual(events, ['open', 'ab:1,2,3', 'text:hi']);
     assert.deepEqual([event.code, event.reason, event.wasClean], [1000, 'done', true]);

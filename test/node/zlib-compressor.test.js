@@ -18,15 +18,18 @@ const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const hex = (s) => Buffer.from(s.replace(/0x|\s/g, ''), 'hex');
 
 const params = (o = {}) => ({
-  serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, ...o,
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+  ...o,
 });
 /**
  * @param {'server' | 'client'} role
  * @param {object} [p] negotiated parameters over the defaults
  * @param {{ maxPayload?: number } & import('../../dist/protocol/deflate.js').PerMessageDeflateOptions} [options]
  */
-const make = (role, p = {}, { maxPayload = 0, ...options } = {}) =>
-  createZlibCompressor({ params: params(p), role, maxPayload, options });
+const make = (role, p = {}, { maxPayload = 0, ...options } = {}) => createZlibCompressor({ params: params(p), role, maxPayload, options });
 const call = (fn) => new Promise((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
 const compress = (c, data, fin = true) => call((cb) => c.compress(data, fin, cb));
 const decompress = (c, data) => call((cb) => c.decompress(data, cb));
@@ -34,21 +37,26 @@ const decompress = (c, data) => call((cb) => c.decompress(data, cb));
 // wait for one.
 const inflateSync = (data, options) => zlib.inflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH, ...options });
 const deflateSync = (data, options) => zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH, ...options });
-const isProtocolError = (closeCode, code) => (err) =>
-  err instanceof ProtocolError && err.closeCode === closeCode && err.code === code;
+const isProtocolError = (closeCode, code) => (err) => err instanceof ProtocolError && err.closeCode === closeCode && err.code === code;
 
 // Deterministic data: random bytes, and text with repeats at short and long distances.
 function random(n, seed = 1) {
   const out = Buffer.allocUnsafe(n);
   let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x & 0xff; }
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
   return out;
 }
 function text(n, seed = 7) {
   const words = ['héllo', 'wörld', 'permessage', 'deflate', '{"id":', '},', 'window', 'λ', '🙂', ' '];
   const r = random(n, seed);
   let s = '';
-  for (let i = 0; s.length < n; i++) s += words[r[i % n] % words.length] + (r[(i * 7) % n] % 5 === 0 ? random(300, i).toString('hex') : ' ');
+  for (let i = 0; s.length < n; i++)
+    s += words[r[i % n] % words.length] + (r[(i * 7) % n] % 5 === 0 ? random(300, i).toString('hex') : ' ');
   return Buffer.from(s.slice(0, n));
 }
 // Random bytes with 40-byte repeats at distances just under, at and beyond every window
@@ -70,8 +78,10 @@ function windowStress(n) {
 // back into its current output buffer, whatever its window).
 const LBASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEXT = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DBASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577];
+const DBASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385,
+  24577,
+];
 const DEXT = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 function huffman(lengths) {
@@ -81,13 +91,19 @@ function huffman(lengths) {
   const offsets = [0, 0];
   for (let l = 1; l < 15; l++) offsets[l + 1] = offsets[l] + counts[l];
   const symbols = [];
-  lengths.forEach((l, sym) => { if (l) symbols[offsets[l]++] = sym; });
+  lengths.forEach((l, sym) => {
+    if (l) symbols[offsets[l]++] = sym;
+  });
   return { counts, symbols };
 }
 const FIXED_LIT = huffman([...Array(288)].map((_, i) => (i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8)));
 const FIXED_DIST = huffman(new Array(30).fill(5));
 function deflateStats(buf) {
-  let pos = 0, bitBuf = 0, bitCnt = 0, maxDistance = 0, length = 0;
+  let pos = 0,
+    bitBuf = 0,
+    bitCnt = 0,
+    maxDistance = 0,
+    length = 0;
   const bits = (n) => {
     while (bitCnt < n) {
       if (pos >= buf.length) throw new Error('DEFLATE stream ends early');
@@ -100,7 +116,9 @@ function deflateStats(buf) {
     return v;
   };
   const decode = ({ counts, symbols }) => {
-    let code = 0, first = 0, index = 0;
+    let code = 0,
+      first = 0,
+      index = 0;
     for (let len = 1; len <= 15; len++) {
       code |= bits(1);
       if (code - first < counts[len]) return symbols[index + code - first];
@@ -111,16 +129,20 @@ function deflateStats(buf) {
     throw new Error('bad Huffman code');
   };
   while (pos < buf.length) {
-    const final = bits(1), type = bits(2);
+    const final = bits(1),
+      type = bits(2);
     if (type === 0) {
       bitBuf = bitCnt = 0;
       const len = buf[pos] | (buf[pos + 1] << 8);
       pos += 4 + len;
       length += len;
     } else {
-      let lit = FIXED_LIT, dist = FIXED_DIST;
+      let lit = FIXED_LIT,
+        dist = FIXED_DIST;
       if (type === 2) {
-        const hlit = bits(5) + 257, hdist = bits(5) + 1, hclen = bits(4) + 4;
+        const hlit = bits(5) + 257,
+          hdist = bits(5) + 1,
+          hclen = bits(4) + 4;
         const cl = new Array(19).fill(0);
         for (let i = 0; i < hclen; i++) cl[CL_ORDER[i]] = bits(3);
         const clCode = huffman(cl);
@@ -138,7 +160,10 @@ function deflateStats(buf) {
       } else if (type !== 1) throw new Error('reserved block type');
       for (;;) {
         const sym = decode(lit);
-        if (sym < 256) { length++; continue; }
+        if (sym < 256) {
+          length++;
+          continue;
+        }
         if (sym === 256) break;
         length += LBASE[sym - 257] + bits(LEXT[sym - 257]);
         const d = decode(dist);
@@ -164,30 +189,47 @@ const MESSAGES = [
 // Count zlib operations running at once (each write() runs one _transform) and record
 // every stream that does work.
 const streams = new Set();
-let running = 0, maxRunning = 0;
+let running = 0,
+  maxRunning = 0;
 const zlibProto = Object.getPrototypeOf(zlib.DeflateRaw.prototype);
 const originalTransform = zlibProto._transform;
 before(() => {
   const pending = new WeakSet();
-  const settle = (stream) => { if (pending.delete(stream)) running--; };
-  function onClose() { settle(this); }
+  const settle = (stream) => {
+    if (pending.delete(stream)) running--;
+  };
+  function onClose() {
+    settle(this);
+  }
   zlibProto._transform = function (chunk, encoding, cb) {
     // A zlib error never calls cb; the stream's 'close' settles the count then.
-    if (!streams.has(this)) { streams.add(this); this.on('close', onClose); }
+    if (!streams.has(this)) {
+      streams.add(this);
+      this.on('close', onClose);
+    }
     pending.add(this);
     running++;
     maxRunning = Math.max(maxRunning, running);
-    return originalTransform.call(this, chunk, encoding, (...args) => { settle(this); cb(...args); });
+    return originalTransform.call(this, chunk, encoding, (...args) => {
+      settle(this);
+      cb(...args);
+    });
   };
 });
-after(() => { zlibProto._transform = originalTransform; });
+after(() => {
+  zlibProto._transform = originalTransform;
+});
 
 describe('round trips', () => {
   for (const takeover of [true, false]) {
-    for (const [from, to] of /** @type {Array<['server' | 'client', 'server' | 'client']>} */ ([['server', 'client'], ['client', 'server']])) {
+    for (const [from, to] of /** @type {Array<['server' | 'client', 'server' | 'client']>} */ ([
+      ['server', 'client'],
+      ['client', 'server'],
+    ])) {
       it(`${from} → ${to}, ${takeover ? 'with' : 'without'} context takeover`, async () => {
         const p = { serverNoContextTakeover: !takeover, clientNoContextTakeover: !takeover };
-        const sender = make(from, p), receiver = make(to, p);
+        const sender = make(from, p),
+          receiver = make(to, p);
         const sizes = [];
         for (const [name, msg] of MESSAGES) {
           const wire = await compress(sender, msg);
@@ -231,8 +273,12 @@ describe('window bits 8–15', () => {
   for (let bits = 8; bits <= 15; bits++) {
     it(`server_max_window_bits=${bits} / client_max_window_bits=${bits}`, async () => {
       const p = { serverMaxWindowBits: bits, clientMaxWindowBits: bits };
-      const server = make('server', p), client = make('client', p);
-      for (const [from, to] of [[server, client], [client, server]]) {
+      const server = make('server', p),
+        client = make('client', p);
+      for (const [from, to] of [
+        [server, client],
+        [client, server],
+      ]) {
         const wires = [];
         for (const msg of data) {
           const wire = await compress(from, msg);
@@ -245,7 +291,10 @@ describe('window bits 8–15', () => {
         const whole = Buffer.concat(wires);
         const { maxDistance, length } = deflateStats(whole);
         assert.equal(length, Buffer.concat(data).length);
-        assert.ok(maxDistance <= Math.min(1 << bits, (1 << Math.max(bits, 9)) - 262), `farthest match ${maxDistance} with ${bits} window bits`);
+        assert.ok(
+          maxDistance <= Math.min(1 << bits, (1 << Math.max(bits, 9)) - 262),
+          `farthest match ${maxDistance} with ${bits} window bits`,
+        );
         if (bits > 9) assert.ok(maxDistance > 1 << (bits - 1), `farthest match ${maxDistance} uses the ${bits}-bit window`);
         assert.deepEqual(inflateSync(whole, { windowBits: bits }), Buffer.concat(data));
       }
@@ -258,13 +307,15 @@ describe('window bits 8–15', () => {
     });
   }
 
-  it('inflates with the peer\'s negotiated window, so a peer exceeding it is caught', async () => {
+  it("inflates with the peer's negotiated window, so a peer exceeding it is caught", async () => {
     // The repeat starts past zlib's first 16 KiB output buffer, so only the window can serve it.
     const farBack = Buffer.concat([random(20_000, 5), random(500, 6), random(20_000, 5)]);
     const wire = deflateSync(farBack).subarray(0, -4);
     assert.deepEqual(Buffer.from(await decompress(make('client'), wire)), farBack);
-    await assert.rejects(decompress(make('client', { serverMaxWindowBits: 9 }), wire),
-      isProtocolError(1007, 'WS_ERR_INVALID_COMPRESSED_DATA'));
+    await assert.rejects(
+      decompress(make('client', { serverMaxWindowBits: 9 }), wire),
+      isProtocolError(1007, 'WS_ERR_INVALID_COMPRESSED_DATA'),
+    );
   });
 });
 
@@ -272,7 +323,8 @@ describe('fragments', () => {
   for (const takeover of [true, false]) {
     it(`fin=false pieces inflate to their concatenation (${takeover ? 'with' : 'without'} takeover)`, async () => {
       const p = { serverNoContextTakeover: !takeover };
-      const server = make('server', p), client = make('client', p);
+      const server = make('server', p),
+        client = make('client', p);
       const pieces = [text(3000, 1), random(2000), Buffer.alloc(0), text(10, 2), text(4000, 1)];
       for (let round = 0; round < 3; round++) {
         const wire = [];
@@ -350,8 +402,10 @@ describe('errors', () => {
   it('corrupt data fails with 1007, and the next message starts afresh', async () => {
     const c = make('client');
     for (const bad of [hex('ff ff ff ff'), hex('00 05 00 00 00 48 65 6c 6c 6f'), random(1000, 3), hex('07')]) {
-      await assert.rejects(decompress(c, bad), (/** @type {Error} */ err) =>
-        isProtocolError(1007, 'WS_ERR_INVALID_COMPRESSED_DATA')(err) && err.cause instanceof Error);
+      await assert.rejects(
+        decompress(c, bad),
+        (/** @type {Error} */ err) => isProtocolError(1007, 'WS_ERR_INVALID_COMPRESSED_DATA')(err) && err.cause instanceof Error,
+      );
       assert.equal(Buffer.from(await decompress(c, hex('f2 48 cd c9 c9 07 00'))).toString(), 'Hello');
     }
     c.close();
@@ -361,8 +415,10 @@ describe('errors', () => {
     const msg = text(100_000);
     const wire = deflateSync(msg).subarray(0, -4);
     assert.equal((await decompress(make('client', {}, { maxPayload: msg.length }), wire)).length, msg.length);
-    await assert.rejects(decompress(make('client', {}, { maxPayload: msg.length - 1 }), wire),
-      isProtocolError(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
+    await assert.rejects(
+      decompress(make('client', {}, { maxPayload: msg.length - 1 }), wire),
+      isProtocolError(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'),
+    );
   });
 
   it('a deflate bomb fails with 1009 without inflating it (peak RSS)', () => {
@@ -413,7 +469,12 @@ describe('scheduling', () => {
       const done = [];
       await Promise.all(cs.map((c, i) => compress(c, random(64 * 1024, i + 1)).then(() => done.push(i))));
       assert.equal(maxRunning, limit, `limit ${limit}`);
-      if (limit === 1) assert.deepEqual(done, cs.map((_, i) => i), 'with one slot, operations run in call order');
+      if (limit === 1)
+        assert.deepEqual(
+          done,
+          cs.map((_, i) => i),
+          'with one slot, operations run in call order',
+        );
       for (const c of cs) c.close();
     }
   });
@@ -432,11 +493,27 @@ describe('scheduling', () => {
     const big = random(4 << 20);
     const hello = hex('f2 48 cd c9 c9 07 00');
     await new Promise((resolve) => {
-      c.compress(big, true, (err) => { assert.ifError(err); order.push('compress big'); });
-      c.decompress(hello, (err) => { assert.ifError(err); order.push('decompress 1'); });
-      c.compress(Buffer.from('x'), true, (err) => { assert.ifError(err); order.push('compress small'); });
-      c.decompress(hex('ff ff'), (err) => { assert.ok(err); order.push('decompress corrupt'); });
-      c.decompress(hello, (err, data) => { assert.ifError(err); order.push(`decompress ${Buffer.from(data)}`); resolve(); });
+      c.compress(big, true, (err) => {
+        assert.ifError(err);
+        order.push('compress big');
+      });
+      c.decompress(hello, (err) => {
+        assert.ifError(err);
+        order.push('decompress 1');
+      });
+      c.compress(Buffer.from('x'), true, (err) => {
+        assert.ifError(err);
+        order.push('compress small');
+      });
+      c.decompress(hex('ff ff'), (err) => {
+        assert.ok(err);
+        order.push('decompress corrupt');
+      });
+      c.decompress(hello, (err, data) => {
+        assert.ifError(err);
+        order.push(`decompress ${Buffer.from(data)}`);
+        resolve();
+      });
     });
     assert.deepEqual(order, ['compress big', 'decompress 1', 'compress small', 'decompress corrupt', 'decompress Hello']);
     c.close();
@@ -446,7 +523,11 @@ describe('scheduling', () => {
 describe('resources', () => {
   it('creates zlib handles lazily, reuses them across messages, frees them on close()', async () => {
     // Backing stores are released a collection late, hence two.
-    const external = () => { gc(); gc(); return process.memoryUsage().external; };
+    const external = () => {
+      gc();
+      gc();
+      return process.memoryUsage().external;
+    };
     const MiB = 1 << 20;
     const base = external();
     const cs = Array.from({ length: 100 }, () => make('server'));
@@ -464,12 +545,16 @@ describe('resources', () => {
     for (const takeover of [true, false]) {
       streams.clear();
       const p = { serverNoContextTakeover: !takeover, clientNoContextTakeover: !takeover };
-      const c = make('server', p), peer = make('client', p);
+      const c = make('server', p),
+        peer = make('client', p);
       for (let i = 0; i < 5; i++) await decompress(peer, await compress(c, text(2000, i)));
       assert.deepEqual([...streams].map((s) => s.constructor.name).sort(), ['DeflateRaw', 'InflateRaw'], 'one stream per direction');
       c.close();
       peer.close();
-      assert.ok([...streams].every((s) => s.destroyed), 'close() destroys them');
+      assert.ok(
+        [...streams].every((s) => s.destroyed),
+        'close() destroys them',
+      );
     }
   });
 
@@ -490,7 +575,8 @@ describe('resources', () => {
     a.decompress(hex('f2 48 cd c9 c9 07 00'), () => fired.push('after close'));
     a.close(); // twice is fine
     // Both slots are free: two new operations run (and nothing else calls back).
-    const c1 = make('server', {}, { concurrencyLimit: limit }), c2 = make('server', {}, { concurrencyLimit: limit });
+    const c1 = make('server', {}, { concurrencyLimit: limit }),
+      c2 = make('server', {}, { concurrencyLimit: limit });
     await Promise.all([compress(c1, text(1000)), compress(c2, text(1000))]);
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(fired, []);
@@ -502,7 +588,11 @@ describe('resources', () => {
     const c = make('server');
     const fired = [];
     await new Promise((resolve) => {
-      c.compress(text(100), true, () => { fired.push(1); c.close(); setTimeout(resolve, 50); });
+      c.compress(text(100), true, () => {
+        fired.push(1);
+        c.close();
+        setTimeout(resolve, 50);
+      });
       c.compress(text(100), true, () => fired.push(2));
     });
     assert.deepEqual(fired, [1]);

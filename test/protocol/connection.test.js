@@ -18,7 +18,10 @@ function parseServerFrames(buf) {
   for (let at = 0; at < buf.length;) {
     let length = buf[at + 1] & 0x7f;
     let start = at + 2;
-    if (length === 126) { length = buf.readUInt16BE(at + 2); start += 2; }
+    if (length === 126) {
+      length = buf.readUInt16BE(at + 2);
+      start += 2;
+    }
     assert.equal(buf[at + 1] & 0x80, 0, 'server frames are unmasked');
     out.push({ opcode: buf[at] & 15, fin: !!(buf[at] & 0x80), rsv1: !!(buf[at] & 0x40), payload: buf.subarray(start, start + length) });
     at = start + length;
@@ -29,7 +32,9 @@ function parseServerFrames(buf) {
 // A test that fails a connection and stops there leaves its close timer (30 s by default)
 // running: report every transport gone at the end, so the file exits when its tests do.
 const connections = [];
-after(() => { for (const conn of connections) conn.transportClosed(); });
+after(() => {
+  for (const conn of connections) conn.transportClosed();
+});
 
 function setup(options = {}) {
   const log = [];
@@ -65,7 +70,10 @@ test('peer-initiated close: echo the code and reason, end, report closed once th
   conn.receive(clientFrame(1, 'hi'));
   conn.receive(clientFrame(8, Buffer.concat([Buffer.from([0x0f, 0xa1]), Buffer.from('bye')])));
   assert.equal(conn.readyState, ReadyState.CLOSING);
-  assert.deepEqual(frames().map((f) => [f.opcode, f.payload.toString('hex')]), [[8, '0fa1' + Buffer.from('bye').toString('hex')]]);
+  assert.deepEqual(
+    frames().map((f) => [f.opcode, f.payload.toString('hex')]),
+    [[8, '0fa1' + Buffer.from('bye').toString('hex')]],
+  );
   assert.deepEqual(log, [['message', 'hi', false], 'end']);
   conn.receive(clientFrame(1, 'after close'));
   conn.transportClosed();
@@ -77,7 +85,10 @@ test('peer-initiated close: echo the code and reason, end, report closed once th
 test('an empty close frame is answered with an empty one and reported as 1005', () => {
   const { conn, log, frames } = setup();
   conn.receive(clientFrame(8, Buffer.alloc(0)));
-  assert.deepEqual(frames().map((f) => [f.opcode, f.payload.length]), [[8, 0]]);
+  assert.deepEqual(
+    frames().map((f) => [f.opcode, f.payload.length]),
+    [[8, 0]],
+  );
   conn.transportClosed();
   assert.deepEqual(log.at(-1), ['closed', 1005, '']);
 });
@@ -106,7 +117,10 @@ test('protocol errors fail with their close code; complete messages before them 
     const { conn, log, frames } = setup();
     conn.receive(Buffer.concat([clientFrame(2, 'ok'), bad]));
     assert.deepEqual(log[0], ['message', 'ok', true]);
-    assert.deepEqual(log.find((e) => e[0] === 'error'), ['error', code, name]);
+    assert.deepEqual(
+      log.find((e) => e[0] === 'error'),
+      ['error', code, name],
+    );
     const closeFrame = frames().find((f) => f.opcode === 8);
     assert.equal(closeFrame.payload.readUInt16BE(0), code);
     assert.ok(log.includes('end'));
@@ -116,15 +130,21 @@ test('protocol errors fail with their close code; complete messages before them 
 test('maxPayload: a message over it fails with 1009', () => {
   const { conn, log } = setup({ maxPayload: 10 });
   conn.receive(clientFrame(2, Buffer.alloc(11)));
-  assert.deepEqual(log.find((e) => e[0] === 'error'), ['error', 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH']);
+  assert.deepEqual(
+    log.find((e) => e[0] === 'error'),
+    ['error', 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'],
+  );
 });
 
 test('auto-pong echoes the ping payload; autoPong false leaves it to the application', () => {
   let { conn, log, frames } = setup();
   conn.receive(clientFrame(9, 'p1'));
-  assert.deepEqual(frames().map((f) => [f.opcode, f.payload.toString()]), [[10, 'p1']]);
+  assert.deepEqual(
+    frames().map((f) => [f.opcode, f.payload.toString()]),
+    [[10, 'p1']],
+  );
   assert.deepEqual(log, [['ping', 'p1']]);
-  ({ conn, log, frames } = setup({ autoPong: false }));
+  ({ conn, frames } = setup({ autoPong: false }));
   conn.receive(clientFrame(9, 'p2'));
   assert.equal(frames().length, 0);
 });
@@ -134,7 +154,10 @@ test('ping flood: more unflushed auto-pongs than allowed terminates the connecti
   const pings = [];
   for (let i = 0; i < 20; i++) pings.push(clientFrame(9, `${i}`));
   conn.receive(Buffer.concat(pings));
-  assert.deepEqual(log.find((e) => e[0] === 'error'), ['error', 1008, 'WS_ERR_PING_FLOOD']);
+  assert.deepEqual(
+    log.find((e) => e[0] === 'error'),
+    ['error', 1008, 'WS_ERR_PING_FLOOD'],
+  );
   assert.ok(log.includes('destroy'));
 });
 
@@ -152,7 +175,10 @@ test('ping flood: unflushed pongs are no flood while the transport has no write 
   // Now the socket is backed up: the same burst is a flood, reported once.
   backlog = 1;
   conn.receive(burst());
-  assert.deepEqual(log.filter((e) => e[0] === 'error'), [['error', 1008, 'WS_ERR_PING_FLOOD']]);
+  assert.deepEqual(
+    log.filter((e) => e[0] === 'error'),
+    [['error', 1008, 'WS_ERR_PING_FLOOD']],
+  );
   assert.equal(log.filter((e) => e === 'destroy').length, 1);
 });
 
@@ -186,7 +212,10 @@ test('deflate: compressed invalid UTF-8 text fails with 1007', async () => {
   const compressed = deflateRawSync(Buffer.from([0x61, 0xff, 0x62]), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
   conn.receive(clientFrame(1, compressed, { rsv1: true }));
   await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual(log.find((e) => e[0] === 'error'), ['error', 1007, 'WS_ERR_INVALID_UTF8']);
+  assert.deepEqual(
+    log.find((e) => e[0] === 'error'),
+    ['error', 1007, 'WS_ERR_INVALID_UTF8'],
+  );
   conn.transportClosed();
 });
 
@@ -200,7 +229,14 @@ test('deflate: sends keep their order behind a compression', async () => {
   assert.equal(frames().length, 0, 'everything waits for the compression');
   await new Promise((resolve) => setTimeout(resolve, 50));
   const out = frames();
-  assert.deepEqual(out.map((f) => [f.opcode, f.rsv1]), [[1, true], [2, false], [9, false]]);
+  assert.deepEqual(
+    out.map((f) => [f.opcode, f.rsv1]),
+    [
+      [1, true],
+      [2, false],
+      [9, false],
+    ],
+  );
   const { inflateRawSync, constants } = await import('node:zlib');
   const tail = Buffer.from([0, 0, 0xff, 0xff]);
   assert.equal(inflateRawSync(Buffer.concat([out[0].payload, tail]), { finishFlush: constants.Z_SYNC_FLUSH }).toString(), 'x'.repeat(100));
@@ -215,7 +251,10 @@ test('deflate: the peer closing while a compression is pending still gets the me
   conn.receive(clientFrame(8, Buffer.from([0x03, 0xe8])));
   assert.ok(!log.includes('end'), 'no EOF before the compressed message is written');
   await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual(frames().map((f) => f.opcode), [1, 8]);
+  assert.deepEqual(
+    frames().map((f) => f.opcode),
+    [1, 8],
+  );
   assert.ok(log.includes('end'));
   conn.transportClosed();
 });

@@ -14,19 +14,41 @@ describe('parseExtensions', () => {
 
   it('parses parameters with and without values, in order', () => {
     assert.deepEqual(plain(parseExtensions('permessage-deflate; client_max_window_bits; server_max_window_bits=10')), [
-      ['permessage-deflate', [['client_max_window_bits', [true]], ['server_max_window_bits', ['10']]]],
+      [
+        'permessage-deflate',
+        [
+          ['client_max_window_bits', [true]],
+          ['server_max_window_bits', ['10']],
+        ],
+      ],
     ]);
   });
 
   it('accepts optional whitespace around every separator', () => {
     const spaced = plain(parseExtensions(' \tfoo \t; a \t= \t1\t ;b ,\t bar ; c="x" '));
-    assert.deepEqual(spaced, [['foo', [['a', ['1']], ['b', [true]]]], ['bar', [['c', ['x']]]]]);
+    assert.deepEqual(spaced, [
+      [
+        'foo',
+        [
+          ['a', ['1']],
+          ['b', [true]],
+        ],
+      ],
+      ['bar', [['c', ['x']]]],
+    ]);
     assert.deepEqual(plain(parseExtensions('foo;a=1;b,bar;c=x')), spaced);
   });
 
   it('unquotes quoted-string values, including quoted-pairs', () => {
     assert.deepEqual(plain(parseExtensions('foo; bits="10"; x="a\\b\\c"; y = "1" ')), [
-      ['foo', [['bits', ['10']], ['x', ['abc']], ['y', ['1']]]],
+      [
+        'foo',
+        [
+          ['bits', ['10']],
+          ['x', ['abc']],
+          ['y', ['1']],
+        ],
+      ],
     ]);
   });
 
@@ -43,7 +65,10 @@ describe('parseExtensions', () => {
   });
 
   it('skips empty list elements (RFC 7230 §7)', () => {
-    assert.deepEqual(plain(parseExtensions(', foo, ,bar,')), [['foo', []], ['bar', []]]);
+    assert.deepEqual(plain(parseExtensions(', foo, ,bar,')), [
+      ['foo', []],
+      ['bar', []],
+    ]);
   });
 
   it('keeps the case of names', () => {
@@ -81,16 +106,30 @@ describe('parseExtensions', () => {
   ];
   for (const [header, message] of malformed) {
     it(`rejects ${JSON.stringify(header)}`, () => {
-      assert.throws(() => parseExtensions(header), (err) => err instanceof SyntaxError && message.test(err.message));
+      assert.throws(
+        () => parseExtensions(header),
+        (err) => err instanceof SyntaxError && message.test(err.message),
+      );
     });
   }
 
   it('enforces the length, extension and parameter limits', () => {
     const { maxLength, maxExtensions, maxParams } = DEFAULT_EXTENSION_LIMITS;
-    assert.throws(() => parseExtensions('a'.repeat(maxLength + 1)), (e) => e instanceof SyntaxError && /longer than/.test(e.message));
+    assert.throws(
+      () => parseExtensions('a'.repeat(maxLength + 1)),
+      (e) => e instanceof SyntaxError && /longer than/.test(e.message),
+    );
     assert.equal(parseExtensions('a'.repeat(maxLength))[0].name.length, maxLength);
     assert.equal(parseExtensions(Array(maxExtensions).fill('x').join(',')).length, maxExtensions);
-    assert.throws(() => parseExtensions(Array(maxExtensions + 1).fill('x').join(',')), /more than 32 extensions/);
+    assert.throws(
+      () =>
+        parseExtensions(
+          Array(maxExtensions + 1)
+            .fill('x')
+            .join(','),
+        ),
+      /more than 32 extensions/,
+    );
     const params = (n) => 'x' + '; p'.repeat(n);
     assert.deepEqual(parseExtensions(params(maxParams))[0].params.get('p').length, maxParams);
     assert.throws(() => parseExtensions(params(maxParams + 1)), /more than 32 parameters on "x"/);
@@ -121,7 +160,13 @@ describe('parseExtensions', () => {
       for (let i = 0; i < reps; i++) fn();
       return Number(process.hrtime.bigint() - t0) / reps;
     };
-    const tryParse = (h) => { try { parseExtensions(h, limits); } catch (e) { if (!(e instanceof SyntaxError)) throw e; } };
+    const tryParse = (h) => {
+      try {
+        parseExtensions(h, limits);
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+      }
+    };
     for (let i = 0; i < 200; i++) tryParse(normal); // warm up
     // Per-character cost of a normal header is the yardstick. A linear parser stays within
     // a constant of it (hostile shapes allocate more per character, e.g. one Map per
@@ -131,8 +176,10 @@ describe('parseExtensions', () => {
       assert.equal(h.length, size);
       tryParse(h); // warm up this shape
       const perHostileChar = time(() => tryParse(h), 5) / h.length;
-      assert.ok(perHostileChar < perChar * 200,
-        `${JSON.stringify(h.slice(0, 12))}…: ${perHostileChar.toFixed(1)} ns/char vs ${perChar.toFixed(1)} ns/char normally`);
+      assert.ok(
+        perHostileChar < perChar * 200,
+        `${JSON.stringify(h.slice(0, 12))}…: ${perHostileChar.toFixed(1)} ns/char vs ${perChar.toFixed(1)} ns/char normally`,
+      );
     }
     // And with the default limits it is refused before any scanning.
     assert.throws(() => parseExtensions(hostile[0]), /longer than/);

@@ -4,12 +4,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  negotiateDeflate, deflateOffer, acceptDeflateResponse, normalizeDeflateOptions, ExtensionNegotiationError, PERMESSAGE_DEFLATE,
+  negotiateDeflate,
+  deflateOffer,
+  acceptDeflateResponse,
+  normalizeDeflateOptions,
+  ExtensionNegotiationError,
+  PERMESSAGE_DEFLATE,
 } from '../../dist/protocol/permessage-deflate.js';
 import { parseExtensions } from '../../dist/protocol/extensions.js';
 
 const params = (o = {}) => ({
-  serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, ...o,
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+  ...o,
 });
 const negotiationError = (re) => (err) => err instanceof ExtensionNegotiationError && re.test(err.message);
 
@@ -19,25 +28,37 @@ describe('server: negotiateDeflate', () => {
   const accepted = [
     ['permessage-deflate', 'permessage-deflate', {}],
     ['permessage-deflate; client_max_window_bits', 'permessage-deflate', {}],
-    ['permessage-deflate; server_no_context_takeover', 'permessage-deflate; server_no_context_takeover',
-      { serverNoContextTakeover: true }],
-    ['permessage-deflate; client_no_context_takeover', 'permessage-deflate; client_no_context_takeover',
-      { clientNoContextTakeover: true }],
+    ['permessage-deflate; server_no_context_takeover', 'permessage-deflate; server_no_context_takeover', { serverNoContextTakeover: true }],
+    ['permessage-deflate; client_no_context_takeover', 'permessage-deflate; client_no_context_takeover', { clientNoContextTakeover: true }],
     ['permessage-deflate; server_max_window_bits=9', 'permessage-deflate; server_max_window_bits=9', { serverMaxWindowBits: 9 }],
     ['permessage-deflate; server_max_window_bits=15', 'permessage-deflate; server_max_window_bits=15', {}],
     ['permessage-deflate; client_max_window_bits=9', 'permessage-deflate; client_max_window_bits=9', { clientMaxWindowBits: 9 }],
     ['permessage-deflate; client_max_window_bits=15', 'permessage-deflate; client_max_window_bits=15', {}],
-    ['permessage-deflate; server_max_window_bits=9; client_max_window_bits=15',
-      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=15', { serverMaxWindowBits: 9 }],
-    ['permessage-deflate; server_max_window_bits=15; client_max_window_bits=9',
-      'permessage-deflate; server_max_window_bits=15; client_max_window_bits=9', { clientMaxWindowBits: 9 }],
-    ['permessage-deflate; client_max_window_bits=9; server_max_window_bits=9',
-      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9', { serverMaxWindowBits: 9, clientMaxWindowBits: 9 }],
-    ['permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=8',
-      'permessage-deflate; client_no_context_takeover; server_max_window_bits=8', { clientNoContextTakeover: true, serverMaxWindowBits: 8 }],
-    ['permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=15',
+    [
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=15',
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=15',
+      { serverMaxWindowBits: 9 },
+    ],
+    [
+      'permessage-deflate; server_max_window_bits=15; client_max_window_bits=9',
+      'permessage-deflate; server_max_window_bits=15; client_max_window_bits=9',
+      { clientMaxWindowBits: 9 },
+    ],
+    [
+      'permessage-deflate; client_max_window_bits=9; server_max_window_bits=9',
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9',
+      { serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=8',
+      'permessage-deflate; client_no_context_takeover; server_max_window_bits=8',
+      { clientNoContextTakeover: true, serverMaxWindowBits: 8 },
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=15',
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15',
-      { serverNoContextTakeover: true, clientNoContextTakeover: true }],
+      { serverNoContextTakeover: true, clientNoContextTakeover: true },
+    ],
     ['permessage-deflate; server_max_window_bits="10"', 'permessage-deflate; server_max_window_bits=10', { serverMaxWindowBits: 10 }],
     ['permessage-deflate ;  server_max_window_bits = 12 ', 'permessage-deflate; server_max_window_bits=12', { serverMaxWindowBits: 12 }],
   ];
@@ -50,21 +71,27 @@ describe('server: negotiateDeflate', () => {
   }
 
   it('ignores other extensions and returns null when nothing is offered', () => {
-    assert.deepEqual(negotiateDeflate('x-webkit-deflate-frame, permessage-deflate; server_max_window_bits=10').params,
-      params({ serverMaxWindowBits: 10 }));
+    assert.deepEqual(
+      negotiateDeflate('x-webkit-deflate-frame, permessage-deflate; server_max_window_bits=10').params,
+      params({ serverMaxWindowBits: 10 }),
+    );
     assert.equal(negotiateDeflate('x-webkit-deflate-frame; max_window_bits=99'), null);
     assert.equal(negotiateDeflate('permessage-deflatex'), null);
   });
 
   it('serverNoContextTakeover: true imposes it, false declines offers that ask for it', () => {
-    assert.deepEqual(negotiateDeflate('permessage-deflate', { serverNoContextTakeover: true }),
-      { params: params({ serverNoContextTakeover: true }), response: 'permessage-deflate; server_no_context_takeover' });
+    assert.deepEqual(negotiateDeflate('permessage-deflate', { serverNoContextTakeover: true }), {
+      params: params({ serverNoContextTakeover: true }),
+      response: 'permessage-deflate; server_no_context_takeover',
+    });
     assert.equal(negotiateDeflate('permessage-deflate; server_no_context_takeover', { serverNoContextTakeover: false }), null);
   });
 
   it('clientNoContextTakeover: true imposes it', () => {
-    assert.deepEqual(negotiateDeflate('permessage-deflate', { clientNoContextTakeover: true }),
-      { params: params({ clientNoContextTakeover: true }), response: 'permessage-deflate; client_no_context_takeover' });
+    assert.deepEqual(negotiateDeflate('permessage-deflate', { clientNoContextTakeover: true }), {
+      params: params({ clientNoContextTakeover: true }),
+      response: 'permessage-deflate; client_no_context_takeover',
+    });
   });
 
   it('serverMaxWindowBits: a number caps our window and declines offers asking for less', () => {
@@ -74,31 +101,51 @@ describe('server: negotiateDeflate', () => {
     assert.deepEqual(negotiateDeflate('permessage-deflate; server_max_window_bits=10', opts).params, params({ serverMaxWindowBits: 10 }));
     assert.equal(negotiateDeflate('permessage-deflate; server_max_window_bits=9', opts), null);
     assert.equal(negotiateDeflate('permessage-deflate; server_max_window_bits=9', { serverMaxWindowBits: false }), null);
-    assert.equal(negotiateDeflate('permessage-deflate; server_max_window_bits=9', { serverMaxWindowBits: true }).params.serverMaxWindowBits, 9);
+    assert.equal(
+      negotiateDeflate('permessage-deflate; server_max_window_bits=9', { serverMaxWindowBits: true }).params.serverMaxWindowBits,
+      9,
+    );
   });
 
   it('clientMaxWindowBits: a number needs client support and never exceeds the client value', () => {
     const opts = { clientMaxWindowBits: 10 };
     assert.equal(negotiateDeflate('permessage-deflate', opts), null);
-    assert.deepEqual(negotiateDeflate('permessage-deflate; client_max_window_bits', opts),
-      { params: params({ clientMaxWindowBits: 10 }), response: 'permessage-deflate; client_max_window_bits=10' });
-    assert.equal(negotiateDeflate('permessage-deflate; client_max_window_bits=9', opts).response, 'permessage-deflate; client_max_window_bits=9');
-    assert.equal(negotiateDeflate('permessage-deflate; client_max_window_bits=12', opts).response, 'permessage-deflate; client_max_window_bits=10');
+    assert.deepEqual(negotiateDeflate('permessage-deflate; client_max_window_bits', opts), {
+      params: params({ clientMaxWindowBits: 10 }),
+      response: 'permessage-deflate; client_max_window_bits=10',
+    });
+    assert.equal(
+      negotiateDeflate('permessage-deflate; client_max_window_bits=9', opts).response,
+      'permessage-deflate; client_max_window_bits=9',
+    );
+    assert.equal(
+      negotiateDeflate('permessage-deflate; client_max_window_bits=12', opts).response,
+      'permessage-deflate; client_max_window_bits=10',
+    );
     // false: never send it, so the client may use any window and we inflate with 15.
-    assert.deepEqual(negotiateDeflate('permessage-deflate; client_max_window_bits=9', { clientMaxWindowBits: false }),
-      { params: params(), response: 'permessage-deflate' });
+    assert.deepEqual(negotiateDeflate('permessage-deflate; client_max_window_bits=9', { clientMaxWindowBits: false }), {
+      params: params(),
+      response: 'permessage-deflate',
+    });
   });
 
   it('picks the first acceptable of several offers', () => {
-    const offers = 'permessage-deflate; server_no_context_takeover; server_max_window_bits=8, ' +
+    const offers =
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=8, ' +
       'permessage-deflate; server_no_context_takeover, permessage-deflate';
     assert.deepEqual(negotiateDeflate(offers).params, params({ serverNoContextTakeover: true, serverMaxWindowBits: 8 }));
-    assert.deepEqual(negotiateDeflate(offers, { serverMaxWindowBits: 10 }),
-      { params: params({ serverNoContextTakeover: true, serverMaxWindowBits: 10 }),
-        response: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10' });
+    assert.deepEqual(negotiateDeflate(offers, { serverMaxWindowBits: 10 }), {
+      params: params({ serverNoContextTakeover: true, serverMaxWindowBits: 10 }),
+      response: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10',
+    });
     assert.deepEqual(negotiateDeflate(offers, { serverNoContextTakeover: false }), { params: params(), response: 'permessage-deflate' });
-    assert.equal(negotiateDeflate('permessage-deflate; server_no_context_takeover, permessage-deflate; server_max_window_bits=9',
-      { serverNoContextTakeover: false, serverMaxWindowBits: 10 }), null);
+    assert.equal(
+      negotiateDeflate('permessage-deflate; server_no_context_takeover, permessage-deflate; server_max_window_bits=9', {
+        serverNoContextTakeover: false,
+        serverMaxWindowBits: 10,
+      }),
+      null,
+    );
   });
 
   /** @type {Array<[string, RegExp]>} */
@@ -112,10 +159,12 @@ describe('server: negotiateDeflate', () => {
     ['permessage-deflate; server_no_context_takeover=1', /"server_no_context_takeover" takes no value/],
     ['permessage-deflate; client_no_context_takeover="x"', /takes no value/],
     ['permessage-deflate; server_max_window_bits', /"server_max_window_bits" needs a value/],
-    ...['7', '16', '0', '08', '010', '+9', '9.0', '1e1', '0x9', 'a', '150', '-9', '1'].map((v) => /** @type {[string, RegExp]} */ (
-      [`permessage-deflate; server_max_window_bits=${v}`, /must be an integer from 8 to 15/])),
-    ...['7', '16', '09', 'ten'].map((v) => /** @type {[string, RegExp]} */ (
-      [`permessage-deflate; client_max_window_bits=${v}`, /must be an integer from 8 to 15/])),
+    ...['7', '16', '0', '08', '010', '+9', '9.0', '1e1', '0x9', 'a', '150', '-9', '1'].map(
+      (v) => /** @type {[string, RegExp]} */ ([`permessage-deflate; server_max_window_bits=${v}`, /must be an integer from 8 to 15/]),
+    ),
+    ...['7', '16', '09', 'ten'].map(
+      (v) => /** @type {[string, RegExp]} */ ([`permessage-deflate; client_max_window_bits=${v}`, /must be an integer from 8 to 15/]),
+    ),
     // A malformed later offer fails the handshake even though an earlier one is fine.
     ['permessage-deflate, permessage-deflate; bogus', /unknown parameter "bogus"/],
   ];
@@ -148,19 +197,27 @@ describe('client: deflateOffer', () => {
 describe('client: acceptDeflateResponse', () => {
   it('accepts what the server may always add', () => {
     assert.deepEqual(acceptDeflateResponse('permessage-deflate'), params());
-    assert.deepEqual(acceptDeflateResponse('permessage-deflate; server_no_context_takeover; client_no_context_takeover'),
-      params({ serverNoContextTakeover: true, clientNoContextTakeover: true }));
+    assert.deepEqual(
+      acceptDeflateResponse('permessage-deflate; server_no_context_takeover; client_no_context_takeover'),
+      params({ serverNoContextTakeover: true, clientNoContextTakeover: true }),
+    );
     assert.deepEqual(acceptDeflateResponse('permessage-deflate; server_max_window_bits=8'), params({ serverMaxWindowBits: 8 }));
-    assert.deepEqual(acceptDeflateResponse(parseExtensions('permessage-deflate; client_max_window_bits=10')),
-      params({ clientMaxWindowBits: 10 }));
+    assert.deepEqual(
+      acceptDeflateResponse(parseExtensions('permessage-deflate; client_max_window_bits=10')),
+      params({ clientMaxWindowBits: 10 }),
+    );
   });
 
   it('keeps the limits it offered', () => {
     const opts = { serverMaxWindowBits: 10, clientMaxWindowBits: 11 };
-    assert.deepEqual(acceptDeflateResponse('permessage-deflate; server_max_window_bits=10', opts),
-      params({ serverMaxWindowBits: 10, clientMaxWindowBits: 11 }));
-    assert.deepEqual(acceptDeflateResponse('permessage-deflate; server_max_window_bits=9; client_max_window_bits=8', opts),
-      params({ serverMaxWindowBits: 9, clientMaxWindowBits: 8 }));
+    assert.deepEqual(
+      acceptDeflateResponse('permessage-deflate; server_max_window_bits=10', opts),
+      params({ serverMaxWindowBits: 10, clientMaxWindowBits: 11 }),
+    );
+    assert.deepEqual(
+      acceptDeflateResponse('permessage-deflate; server_max_window_bits=9; client_max_window_bits=8', opts),
+      params({ serverMaxWindowBits: 9, clientMaxWindowBits: 8 }),
+    );
   });
 
   /** @type {Array<[string, import('../../dist/protocol/deflate.js').PerMessageDeflateOptions, RegExp]>} */

@@ -46,7 +46,9 @@ async function startServer(redisUrl) {
   const startup = /wscodec chat demo on http:\/\/127\.0\.0\.1:(\d+)\/ .*redis: (\S+)\)/;
   await Promise.race([
     waitUntil(() => startup.test(server.stdout), 10_000, 'the chat startup line'),
-    server.exited.then(([code]) => { throw new Error(`chat exited (${code}) before listening: ${server.stderr}`); }),
+    server.exited.then(([code]) => {
+      throw new Error(`chat exited (${code}) before listening: ${server.stderr}`);
+    }),
   ]);
   const [, port, shownRedis] = server.stdout.match(startup);
   assert.equal(shownRedis, redisUrl, 'the startup line names the Redis URL');
@@ -104,7 +106,9 @@ async function publishRound(publishers, receivers, tag, count) {
   publishers.forEach((p, i) => p.ws.send(`${tag}-end-${i}`));
   await waitUntil(
     () => receivers.every((r) => publishers.every((_, i) => r.lines(`${tag}-end-${i}`).length > 0)),
-    15_000, `every '${tag}' end marker everywhere`);
+    15_000,
+    `every '${tag}' end marker everywhere`,
+  );
   await sleep(200);
 }
 
@@ -135,7 +139,12 @@ describe('chat scale-out over Redis (3 processes)', () => {
       clients.push(group);
     }
     // One probe sender per process is enough to prove every process's subscription.
-    await untilCrossed(clients.map((g) => g[0]), clients.flat(), 'hello', 10_000);
+    await untilCrossed(
+      clients.map((g) => g[0]),
+      clients.flat(),
+      'hello',
+      10_000,
+    );
   });
 
   after(async () => {
@@ -149,7 +158,10 @@ describe('chat scale-out over Redis (3 processes)', () => {
   it('names guests uniquely across processes; join and leave notices cross processes', async () => {
     const names = clients.flat().map((c) => c.name);
     assert.equal(new Set(names).size, names.length, `unique names: ${names.join(', ')}`);
-    assert.ok(names.every((n) => /^guest-\d+@[0-9a-f]{4}$/.test(n)), 'guest-N@tag');
+    assert.ok(
+      names.every((n) => /^guest-\d+@[0-9a-f]{4}$/.test(n)),
+      'guest-N@tag',
+    );
 
     const newcomer = await new Client(servers[2].url).ready();
     extra.push(newcomer);
@@ -173,7 +185,7 @@ describe('chat scale-out over Redis (3 processes)', () => {
     assertExactlyOnceInOrder(everyone, everyone, 'L', LINES_PER_PUBLISHER);
   });
 
-  it('works with ws\'s server class injected too (in-process chats on the same Redis)', async () => {
+  it("works with ws's server class injected too (in-process chats on the same Redis)", async () => {
     const ours = await startChat({ port: 0, redis: redis.url, log: () => {} });
     extra.push(ours);
     const theirs = await startChat({ port: 0, redis: redis.url, WebSocketServer: WsServer, log: () => {} });
@@ -197,7 +209,7 @@ describe('chat scale-out over Redis (3 processes)', () => {
     const orphans = clients.splice(2, 1)[0];
     victim.child.kill('SIGKILL');
     await victim.exited;
-    await waitUntil(() => orphans.every((c) => c.closed), 5000, 'the killed process\'s clients to see the drop');
+    await waitUntil(() => orphans.every((c) => c.closed), 5000, "the killed process's clients to see the drop");
 
     const survivors = clients.flat();
     await publishRound(survivors, survivors, 'K', 20);
@@ -220,11 +232,15 @@ describe('chat scale-out over Redis (3 processes)', () => {
     // Until a publish fails the process cannot know; send down-lines until both have logged.
     let sentA = 0;
     let sentB = 0;
-    await waitUntil(() => {
-      a[0].ws.send(`DA-${sentA++}`);
-      b[0].ws.send(`DB-${sentB++}`);
-      return count(serverA, outageLog) > 0 && count(serverB, outageLog) > 0;
-    }, 10_000, 'both processes to log the Redis outage');
+    await waitUntil(
+      () => {
+        a[0].ws.send(`DA-${sentA++}`);
+        b[0].ws.send(`DB-${sentB++}`);
+        return count(serverA, outageLog) > 0 && count(serverB, outageLog) > 0;
+      },
+      10_000,
+      'both processes to log the Redis outage',
+    );
     for (let k = 0; k < 10; k++) {
       a[0].ws.send(`DA-${sentA++}`);
       b[0].ws.send(`DB-${sentB++}`);
@@ -232,8 +248,11 @@ describe('chat scale-out over Redis (3 processes)', () => {
     const expectA = Array.from({ length: sentA }, (_, k) => `DA-${k}`);
     const expectB = Array.from({ length: sentB }, (_, k) => `DB-${k}`);
     // Local delivery never depends on Redis: the same process's clients get all of them, in order.
-    await waitUntil(() => a.every((c) => c.lines('DA-').length === sentA) && b.every((c) => c.lines('DB-').length === sentB),
-      5000, 'local delivery during the outage');
+    await waitUntil(
+      () => a.every((c) => c.lines('DA-').length === sentA) && b.every((c) => c.lines('DB-').length === sentB),
+      5000,
+      'local delivery during the outage',
+    );
     for (const c of a) assert.deepEqual(c.lines('DA-'), expectA);
     for (const c of b) assert.deepEqual(c.lines('DB-'), expectB);
 

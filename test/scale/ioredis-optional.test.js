@@ -58,21 +58,25 @@ test('import wscodec does not load ioredis; createRedisBackplane loads it on fir
 });
 
 test('without ioredis, import wscodec works and createRedisBackplane says what to install', async () => {
-  const out = await runChild(`
+  const out = await runChild(
+    `
     const wscodec = await import('wscodec');
     console.log('imported: ' + typeof wscodec.WebSocketServer + ' ' + typeof wscodec.createRedisBackplane);
     await wscodec.createRedisBackplane(${JSON.stringify(NOWHERE)}).then(
       () => console.log('resolved?'),
       (err) => console.log(JSON.stringify({ message: err.message, cause: err.cause?.code })),
     );
-  `, { hideIoredis: true });
+  `,
+    { hideIoredis: true },
+  );
   assert.match(out, /imported: function function/);
   const result = JSON.parse(out.trim().split('\n').at(-1));
   assert.deepEqual(result, { message: NEEDS_IOREDIS, cause: 'ERR_MODULE_NOT_FOUND' });
 });
 
 test('without ioredis, require wscodec works and createRedisBackplane says what to install', async () => {
-  const out = await runChild(`
+  const out = await runChild(
+    `
     const wscodec = require('wscodec');
     console.log('required: ' + typeof wscodec.WebSocketServer + ' ' + typeof wscodec.createRedisBackplane);
     // require() of the ES module build may bypass the resolve hook: check the cache too.
@@ -81,7 +85,9 @@ test('without ioredis, require wscodec works and createRedisBackplane says what 
       () => console.log('resolved?'),
       (err) => console.log('rejected: ' + err.message),
     );
-  `, { type: 'commonjs', hideIoredis: true });
+  `,
+    { type: 'commonjs', hideIoredis: true },
+  );
   assert.match(out, /required: function function/);
   assert.match(out, /ioredis loaded: false/);
   assert.match(out, new RegExp(`rejected: ${NEEDS_IOREDIS.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));

@@ -17,7 +17,9 @@ import { startServer, waitFor, within, assertExactlyOnceInOrder } from './topics
  */
 function nextEvent(emitter, name, ms) {
   let listener;
-  return within(new Promise((resolve) => emitter.once(name, (listener = resolve))), ms, `'${name}'`).finally(() => emitter.off(name, listener));
+  return within(new Promise((resolve) => emitter.once(name, (listener = resolve))), ms, `'${name}'`).finally(() =>
+    emitter.off(name, listener),
+  );
 }
 
 const prefix = () => `wscodec-test-${randomBytes(4).toString('hex')}:`;
@@ -124,7 +126,11 @@ test('redis backplane: down â†’ publish rejects after local delivery; restart â†
   assert.equal(await topicsA.publish('room', 'after'), 1);
   assert.equal(await topicsB.publish('room', 'after-from-b'), 1);
   assert.equal(await topicsA.publish('late', 'late-news'), 0);
-  await waitFor(() => b.messages.length === 3 && a.messages.length === 4 && late.messages.length === 1, 10_000, 'messages after the restart');
+  await waitFor(
+    () => b.messages.length === 3 && a.messages.length === 4 && late.messages.length === 1,
+    10_000,
+    'messages after the restart',
+  );
   // Order holds per publisher only: 'after' (from A, via Redis) and 'after-from-b' (from B)
   // may arrive either way round.
   assert.deepEqual(b.texts().slice(0, 1), ['before']);
@@ -165,16 +171,22 @@ test('redis backplane: starting against a Redis that is down rejects and leaves 
   const redis = await startRedis();
   await redis.stop();
   await assert.rejects(within(createRedisBackplane(redis.url), 5000, 'createRedisBackplane'));
-  const out = await runChild(t, `${CHILD_SETUP}
+  const out = await runChild(
+    t,
+    `${CHILD_SETUP}
     await createRedisBackplane(process.argv[1]).then(() => console.log('resolved?'), (err) => console.log('rejected: ' + err.message));
-  `, redis.url);
+  `,
+    redis.url,
+  );
   assert.match(out, /rejected: /);
 });
 
 test('redis backplane: close() leaves no open handles, with Redis up or down', async (t) => {
   const redis = await startRedis();
   t.after(() => redis.stop());
-  const up = await runChild(t, `${CHILD_SETUP}
+  const up = await runChild(
+    t,
+    `${CHILD_SETUP}
     const backplane = await createRedisBackplane(process.argv[1], { prefix: 'exit-test:' });
     const topics = new Topics({ backplane });
     const ws = fakeSocket();
@@ -183,12 +195,16 @@ test('redis backplane: close() leaves no open handles, with Redis up or down', a
     await topics.publish('x', 'hi');
     await topics.close();
     console.log('closed ' + ws.frames);
-  `, redis.url);
+  `,
+    redis.url,
+  );
   assert.match(up, /closed 1/);
 
   // Closed during an outage, while the connections are reconnecting.
   let stopping = null;
-  const down = await runChild(t, `${CHILD_SETUP}
+  const down = await runChild(
+    t,
+    `${CHILD_SETUP}
     const backplane = await createRedisBackplane(process.argv[1], { prefix: 'exit-test:' });
     const topics = new Topics({ backplane });
     topics.subscribe(fakeSocket(), 'x');
@@ -198,9 +214,12 @@ test('redis backplane: close() leaves no open handles, with Redis up or down', a
       console.log('closed while down');
     });
     console.log('up');
-  `, redis.url, (out) => {
-    if (stopping === null && out.includes('up')) stopping = redis.stop();
-  });
+  `,
+    redis.url,
+    (out) => {
+      if (stopping === null && out.includes('up')) stopping = redis.stop();
+    },
+  );
   await stopping;
   assert.match(down, /closed while down/);
 });

@@ -72,7 +72,11 @@ test('local topics: delivery is synchronous; a socket that closes leaves every t
   assert.equal(await pending, 1);
 
   a.client.close();
-  await waitFor(() => topics.subscriberCount('x') === 1 && topics.subscriberCount('y') === 0 && topics.subscriberCount('z') === 0, 5000, 'auto-unsubscribe on close');
+  await waitFor(
+    () => topics.subscriberCount('x') === 1 && topics.subscriberCount('y') === 0 && topics.subscriberCount('z') === 0,
+    5000,
+    'auto-unsubscribe on close',
+  );
   assert.equal(await topics.publish('x', 'still-b'), 1);
   await waitFor(() => b.messages.length === 1, 5000, 'b gets x');
 
@@ -121,7 +125,13 @@ test('backplane ref-counting, and a failing backplane rejects publish after loca
 
   b.client.close();
   await waitFor(() => calls.some((c) => c[0] === 'unsubscribe'), 5000, 'backplane unsubscribe');
-  assert.deepEqual(calls.filter((c) => c[0] !== 'publish'), [['subscribe', 't'], ['unsubscribe', 't']]);
+  assert.deepEqual(
+    calls.filter((c) => c[0] !== 'publish'),
+    [
+      ['subscribe', 't'],
+      ['unsubscribe', 't'],
+    ],
+  );
 
   await topics.close();
   assert.deepEqual(calls.at(-1), ['close']);

@@ -1,5 +1,6 @@
 // Type-checked only (npm run typecheck:test): what a TypeScript CommonJS user of ws writes,
 // with 'wscodec' in place of 'ws', must compile against our published types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS form is what is under test
 import WebSocket = require('wscodec');
 
 const server: InstanceType<typeof WebSocket.Server> = new WebSocket.Server({ noServer: true });

@@ -20,8 +20,16 @@ import { codecVectors, encodeVectors, eventsMatchExpected, runVector, toHex, dig
 
 const CHROMIUM = '/usr/bin/chromium';
 // As in test/interop/browser.test.js: playwright makes (and deletes) its own profile dir.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 60_000;
 
 // ---------------------------------------------------------------------------------
@@ -66,14 +74,23 @@ test('package.json exports: browsers and workers get dist/codec, Node its own bu
   assert.equal(import.meta.resolve('wscodec/wasm/scalar'), new URL('build/wscodec.wasm', `file://${REPO_ROOT}/`).href);
 
   // Every target exists after a build and is published ("files").
-  const targets = [codecMap.default, codecMap.types, codecMap.node.import, codecMap.node.require,
-    pkg.exports['./wasm/simd'], pkg.exports['./wasm/scalar']];
+  const targets = [
+    codecMap.default,
+    codecMap.types,
+    codecMap.node.import,
+    codecMap.node.require,
+    pkg.exports['./wasm/simd'],
+    pkg.exports['./wasm/scalar'],
+  ];
   if (existsSync(path.join(REPO_ROOT, 'src', 'web', 'index.ts'))) targets.push(pkg.exports['./web'].default, pkg.exports['./web'].types);
   else t.diagnostic('src/web/index.ts does not exist yet: ./web targets not checked on disk');
   for (const target of targets) {
     assert.ok(existsSync(path.join(REPO_ROOT, target)), `${target} exists (run npm run build)`);
     const top = target.replace(/^\.\//, '');
-    assert.ok(pkg.files.some((f) => top === f || top.startsWith(`${f}/`)), `${target} is covered by "files"`);
+    assert.ok(
+      pkg.files.some((f) => top === f || top.startsWith(`${f}/`)),
+      `${target} is covered by "files"`,
+    );
   }
 });
 
@@ -97,26 +114,37 @@ async function captureServerSession() {
   const { port } = wss.address();
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { socket.destroy(); reject(new Error('capturing the session timed out')); }, 10_000);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('capturing the session timed out'));
+      }, 10_000);
       const socket = net.connect(port, '127.0.0.1');
       const received = [];
       let head = Buffer.alloc(0);
       let upgraded = false;
       // Our own reading of the stream, only to answer the close handshake.
-      const watcher = new codec.FrameDecoder({ role: 'client', backend: codec.getBackend('js') }, {
-        onClose() {
-          const [frame] = codec.encodeFrame(codec.Opcode.Close, codec.encodeClosePayload(1000), { mask: Uint8Array.of(9, 8, 7, 6) });
-          socket.end(frame);
+      const watcher = new codec.FrameDecoder(
+        { role: 'client', backend: codec.getBackend('js') },
+        {
+          onClose() {
+            const [frame] = codec.encodeFrame(codec.Opcode.Close, codec.encodeClosePayload(1000), { mask: Uint8Array.of(9, 8, 7, 6) });
+            socket.end(frame);
+          },
+          onError(err) {
+            reject(err);
+          },
         },
-        onError(err) { reject(err); },
-      });
+      );
       const take = (chunk) => {
         received.push(Uint8Array.from(chunk));
         watcher.push(Uint8Array.from(chunk));
       };
-      socket.on('connect', () => socket.write(
-        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+      socket.on('connect', () =>
+        socket.write(
+          `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+      );
       socket.on('data', (data) => {
         if (upgraded) return take(data);
         head = Buffer.concat([head, data]);
@@ -128,7 +156,10 @@ async function captureServerSession() {
         if (head.length > end + 4) take(head.subarray(end + 4));
       });
       socket.on('error', reject);
-      socket.on('close', () => { clearTimeout(timer); resolve(received); });
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(received);
+      });
     });
   } finally {
     await new Promise((resolve) => wss.close(() => resolve()));
@@ -150,13 +181,19 @@ const CAPTURED_EXPECTED = [
 function capturedVectors(reads) {
   const all = new Uint8Array(reads.reduce((n, c) => n + c.length, 0));
   let o = 0;
-  for (const c of reads) { all.set(c, o); o += c.length; }
+  for (const c of reads) {
+    all.set(c, o);
+    o += c.length;
+  }
   const ones = [];
   for (let i = 0; i < all.length; i++) ones.push(all.subarray(i, i + 1));
   return [
     { name: 'captured/as-read', chunks: reads },
     { name: 'captured/whole', chunks: [all] },
-    { name: 'captured/1000-byte-pieces', chunks: Array.from({ length: Math.ceil(all.length / 1000) }, (_, i) => all.subarray(i * 1000, i * 1000 + 1000)) },
+    {
+      name: 'captured/1000-byte-pieces',
+      chunks: Array.from({ length: Math.ceil(all.length / 1000) }, (_, i) => all.subarray(i * 1000, i * 1000 + 1000)),
+    },
     { name: 'captured/bytewise-head', chunks: [...ones.slice(0, 64), all.subarray(64)] },
   ].map((v) => ({ ...v, role: 'client', options: {}, expected: CAPTURED_EXPECTED }));
 }
@@ -190,8 +227,10 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
   test('browser codec', { skip: 'WSCODEC_SKIP_BROWSER=1: a developer opted out (no Chromium here); CI never sets it' }, () => {});
 } else if (!existsSync(CHROMIUM)) {
   test('browser codec prerequisites', () => {
-    assert.fail(`${CHROMIUM} does not exist. Install the Debian packages with scripts/ensure-system-deps.sh ` +
-      '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_BROWSER=1 to skip on purpose.');
+    assert.fail(
+      `${CHROMIUM} does not exist. Install the Debian packages with scripts/ensure-system-deps.sh ` +
+        '(as root; npm test runs it in pretest), or set WSCODEC_SKIP_BROWSER=1 to skip on purpose.',
+    );
   });
 } else {
   describe('wscodec/codec in chromium (plain module script)', { timeout: 240_000 }, () => {
@@ -205,11 +244,16 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
       page = await context.newPage();
       page.setDefaultTimeout(STEP_MS);
       page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+      });
       page.on('requestfailed', (r) => pageErrors.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
       await page.goto(`${server.url}/codec.html`);
-      await page.waitForFunction(() => window.wscodecPage?.state.ready === true, null, { timeout: 30_000 })
-        .catch((err) => { throw new Error(`the page never got ready: ${err.message}\n${pageErrors.join('\n')}`); });
+      await page
+        .waitForFunction(() => window.wscodecPage?.state.ready === true, null, { timeout: 30_000 })
+        .catch((err) => {
+          throw new Error(`the page never got ready: ${err.message}\n${pageErrors.join('\n')}`);
+        });
     });
     after(async () => {
       await context?.close().catch(() => {});
@@ -270,7 +314,11 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
 
       started = Date.now();
       const vectors = codecVectors();
-      assert.deepEqual(inPage.names, vectors.map((v) => v.name), 'the page built the same vectors');
+      assert.deepEqual(
+        inPage.names,
+        vectors.map((v) => v.name),
+        'the page built the same vectors',
+      );
       const inNode = {};
       for (const name of nodeBackends) inNode[name] = vectors.map((v) => runVector(codec, v, codec.getBackend(name)));
       t.diagnostic(`node: ${vectors.length} vectors × ${nodeBackends.length} backends in ${Date.now() - started} ms`);
@@ -292,7 +340,10 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
       const inPage = await page.evaluate(() => window.wscodecPage.encodeVectors(window.wscodecPage.codec));
       const inNode = encodeVectors(codec);
       assert.ok(inNode.length > 20);
-      assert.ok(inNode.every((r) => !r.inputChanged), 'encodeFrame left its inputs alone');
+      assert.ok(
+        inNode.every((r) => !r.inputChanged),
+        'encodeFrame left its inputs alone',
+      );
       assert.equal(inNode.filter((r) => r.error).length, 4, 'the refused inputs are refused');
       assert.deepEqual(inPage, inNode);
     });

@@ -51,9 +51,8 @@ function record(ws) {
       }
     });
   }
-  const nextMessage = () => within('message', messages.length > 0
-    ? Promise.resolve(messages.shift())
-    : new Promise((resolve) => waiters.push(resolve)));
+  const nextMessage = () =>
+    within('message', messages.length > 0 ? Promise.resolve(messages.shift()) : new Promise((resolve) => waiters.push(resolve)));
   return { events, nextMessage };
 }
 
@@ -90,7 +89,13 @@ function clientFrames(writes) {
     const first = all[i];
     let len = all[i + 1] & 0x7f;
     let p = i + 2;
-    if (len === 126) { len = all.readUInt16BE(p); p += 2; } else if (len === 127) { len = Number(all.readBigUInt64BE(p)); p += 8; }
+    if (len === 126) {
+      len = all.readUInt16BE(p);
+      p += 2;
+    } else if (len === 127) {
+      len = Number(all.readBigUInt64BE(p));
+      p += 8;
+    }
     assert.ok(all[i + 1] & 0x80, 'client frames are masked');
     const key = all.subarray(p, p + 4);
     p += 4;
@@ -287,7 +292,10 @@ for (const kind of ['ours', 'ws']) {
         const ev = await nextEvent(ws, 'close');
         assert.deepEqual([ev.code, ev.reason, ev.wasClean], [4000, 'client says bye ✓', true]);
         assert.deepEqual(await within('server close', serverClose(id).promise), { code: 4000, reason: 'client says bye ✓' });
-        assert.deepEqual(events.map((e) => e.type), ['open', 'close']);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['open', 'close'],
+        );
         ws.close(); // no-op once closed
       });
 
@@ -298,7 +306,10 @@ for (const kind of ['ours', 'ws']) {
         const ev = await nextEvent(ws, 'close');
         assert.deepEqual([ev.code, ev.reason, ev.wasClean], [4001, 'server says bye ✓', true]);
         assert.equal(viaAttribute, ev);
-        assert.deepEqual(events.map((e) => e.type), ['open', 'close']);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['open', 'close'],
+        );
         assert.equal(ws.readyState, WebSocket.CLOSED);
       });
 
@@ -306,7 +317,10 @@ for (const kind of ['ours', 'ws']) {
         const { ws, events } = connect(t, port, path('/drop'));
         const ev = await nextEvent(ws, 'close');
         assert.deepEqual([ev.code, ev.reason, ev.wasClean], [1006, '', false]);
-        assert.deepEqual(events.map((e) => e.type), ['open', 'close']);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['open', 'close'],
+        );
       });
 
       test('options.headers go out with the upgrade request', async (t) => {
@@ -332,7 +346,10 @@ for (const kind of ['ours', 'ws']) {
         let onerror = 0;
         ws.onerror = () => onerror++;
         const ev = await nextEvent(ws, 'close');
-        assert.deepEqual(events.map((e) => e.type), ['error', 'close']);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['error', 'close'],
+        );
         assert.match(events[0].message, /401/);
         assert.equal(onerror, 1);
         assert.deepEqual([ev.code, ev.wasClean], [1006, false]);
@@ -375,7 +392,10 @@ for (const kind of ['ours', 'ws']) {
           const id = String(nextId + 1);
           const { ws, events } = connect(t, port, path('/zeros'), undefined, { maxPayload: 64 * 1024 });
           const ev = await nextEvent(ws, 'close');
-          assert.deepEqual(events.map((e) => e.type), ['open', 'error', 'close']);
+          assert.deepEqual(
+            events.map((e) => e.type),
+            ['open', 'error', 'close'],
+          );
           assert.deepEqual([ev.code, ev.wasClean], [1009, false]);
           assert.equal((await within('server close', serverClose(id).promise)).code, 1009);
         });
@@ -418,7 +438,10 @@ async function rawServer(t, respond) {
   return /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 }
 
-const acceptFor = (key) => createHash('sha1').update(key + GUID).digest('base64');
+const acceptFor = (key) =>
+  createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 
 describe('scripted servers', () => {
   test('400 Bad Request: error, then close 1006', async (t) => {
@@ -427,32 +450,45 @@ describe('scripted servers', () => {
     });
     const { ws, events } = connect(t, port, '/');
     const ev = await nextEvent(ws, 'close');
-    assert.deepEqual(events.map((e) => e.type), ['error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['error', 'close'],
+    );
     assert.match(events[0].error.message, /400/);
     assert.deepEqual([ev.code, ev.reason, ev.wasClean], [1006, '', false]);
   });
 
   test('a wrong Sec-WebSocket-Accept: error, then close 1006', async (t) => {
     const port = await rawServer(t, (socket) => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptFor('not the key')}\r\n\r\n`);
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptFor('not the key')}\r\n\r\n`,
+      );
     });
     const { ws, events } = connect(t, port, '/');
     const ev = await nextEvent(ws, 'close');
-    assert.deepEqual(events.map((e) => e.type), ['error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['error', 'close'],
+    );
     assert.match(events[0].error.message, /Sec-WebSocket-Accept/);
     assert.deepEqual([ev.code, ev.wasClean], [1006, false]);
   });
 
   test('an extension that was not offered (client_max_window_bits) fails the handshake', async (t) => {
     const port = await rawServer(t, (socket, key) => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n` +
-        'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=10\r\n\r\n');
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n` +
+          'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=10\r\n\r\n',
+      );
     });
     const { ws, events } = connect(t, port, '/');
     const ev = await nextEvent(ws, 'close');
-    assert.deepEqual(events.map((e) => e.type), ['error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['error', 'close'],
+    );
     assert.equal(ev.code, 1006);
   });
 
@@ -465,8 +501,10 @@ describe('scripted servers', () => {
         received = Buffer.concat([received, chunk]);
         if (received.length >= 2 && received.length >= 6 + (received[1] & 0x7f)) gotClose(clientFrames([received]));
       });
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`,
+      );
       // A valid text frame first (it must still be delivered), then FIN + RSV2 + text.
       socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69, 0xa1, 0x00]));
     });
@@ -477,20 +515,28 @@ describe('scripted servers', () => {
     assert.equal(frame.first, 0x88);
     assert.equal(frame.payload.readUInt16BE(0), 1002);
     const ev = await closed;
-    assert.deepEqual(events.map((e) => e.type), ['open', 'message', 'error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['open', 'message', 'error', 'close'],
+    );
     assert.deepEqual([ev.code, ev.wasClean], [1002, false]);
   });
 
   test('a masked frame from the server is a protocol error (1002)', async (t) => {
     const port = await rawServer(t, (socket, key) => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`,
+      );
       socket.write(Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x61 ^ 1]));
       socket.on('data', () => socket.end()); // the close frame: done
     });
     const { ws, events } = connect(t, port, '/');
     const ev = await nextEvent(ws, 'close');
-    assert.deepEqual(events.map((e) => e.type), ['open', 'error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['open', 'error', 'close'],
+    );
     assert.equal(ev.code, 1002);
   });
 });
@@ -539,7 +585,10 @@ describe('WHATWG surface', () => {
     const ws = new WebSocket('ws://x/', [], { stream: Promise.reject(new Error('connect refused')) });
     const { events } = record(ws);
     const ev = await nextEvent(ws, 'close');
-    assert.deepEqual(events.map((e) => e.type), ['error', 'close']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['error', 'close'],
+    );
     assert.equal(events[0].error.message, 'connect refused');
     assert.equal(ev.code, 1006);
   });
@@ -571,7 +620,9 @@ describe('CompressionStream permessage-deflate', () => {
       constructor() {
         const parts = [];
         const ts = new TransformStream({
-          transform(chunk) { parts.push(Buffer.from(chunk)); },
+          transform(chunk) {
+            parts.push(Buffer.from(chunk));
+          },
           flush(controller) {
             const input = Buffer.concat(parts);
             // @types/node has no overload for { info: true }, which returns { buffer, engine }.
@@ -595,9 +646,15 @@ describe('CompressionStream permessage-deflate', () => {
 
   test('corrupt data fails with 1007, output past maxPayload with 1009, results come in call order', async () => {
     const c = createStreamCompressor(1000);
-    await assert.rejects(run((cb) => c.decompress(new Uint8Array([0xff, 0xff, 0xff, 0x00]), cb)), { closeCode: 1007 });
+    await assert.rejects(
+      run((cb) => c.decompress(new Uint8Array([0xff, 0xff, 0xff, 0x00]), cb)),
+      { closeCode: 1007 },
+    );
     const bomb = deflateRawSync(Buffer.alloc(1_000_000), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, -4);
-    await assert.rejects(run((cb) => c.decompress(bomb, cb)), { closeCode: 1009 });
+    await assert.rejects(
+      run((cb) => c.decompress(bomb, cb)),
+      { closeCode: 1009 },
+    );
     const order = [];
     const small = deflateRawSync('ok', { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, -4);
     await Promise.all([
@@ -628,7 +685,10 @@ test('dist/web and everything it imports: no node: modules, no Buffer, no proces
     seen.add(file);
     const source = readFileSync(file, 'utf8');
     // Comments may say "Buffer"; code may not.
-    const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '').replace(/\s\/\/ .*$/gm, '');
+    const code = source
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
+      .replace(/\s\/\/ .*$/gm, '');
     // Static imports and re-exports start a line in tsc's output; dynamic ones are import('...').
     const specifiers = [
       ...code.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/gm),
@@ -645,7 +705,12 @@ test('dist/web and everything it imports: no node: modules, no Buffer, no proces
     }
   }
   const rel = [...seen].map((f) => f.slice(f.indexOf('dist/')));
-  for (const expected of ['dist/web/websocket.js', 'dist/web/stream-transport.js', 'dist/protocol/connection.js', 'dist/codec/decoder.js']) {
+  for (const expected of [
+    'dist/web/websocket.js',
+    'dist/web/stream-transport.js',
+    'dist/protocol/connection.js',
+    'dist/codec/decoder.js',
+  ]) {
     assert.ok(rel.includes(expected), `${expected} is in the graph`);
   }
   assert.ok(!rel.some((f) => f.startsWith('dist/node/')), 'nothing from dist/node');

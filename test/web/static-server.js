@@ -69,9 +69,10 @@ export async function startStaticServer({ root = REPO_ROOT, port = 0, pages = {}
   return {
     url: `http://127.0.0.1:${actual}`,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -51,7 +51,10 @@ function concat(parts) {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -60,7 +63,10 @@ function binaryPayload(n, seed) {
   const out = new Uint8Array(n);
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;
@@ -87,7 +93,13 @@ function textPayload(n, seed) {
 // Frames
 
 /** Mask keys for the server role (frames from a client are masked): varied, one all-zero. */
-const KEYS = [[0x37, 0xfa, 0x21, 0x3d], [0x00, 0x00, 0x00, 0x00], [0xff, 0x01, 0x80, 0x7f], [0x12, 0x34, 0x56, 0x78], [0xa5, 0x5a, 0xc3, 0x3c]];
+const KEYS = [
+  [0x37, 0xfa, 0x21, 0x3d],
+  [0x00, 0x00, 0x00, 0x00],
+  [0xff, 0x01, 0x80, 0x7f],
+  [0x12, 0x34, 0x56, 0x78],
+  [0xa5, 0x5a, 0xc3, 0x3c],
+];
 
 /**
  * Builds one byte stream for a role: frames are masked for 'server' (it receives client
@@ -109,28 +121,58 @@ class Stream {
     this.parts.push(bytes);
     return bytes;
   }
-  raw(bytes) { this.parts.push(bytes); return this; }
-  expect(ev) { this.expected.push(ev); return this; }
+  raw(bytes) {
+    this.parts.push(bytes);
+    return this;
+  }
+  expect(ev) {
+    this.expected.push(ev);
+    return this;
+  }
   message(opcode, payload, fragments = [payload.length], extra = {}) {
     // fragments: sizes of the frames the payload is split into (summing to its length).
     let o = 0;
     fragments.forEach((size, i) => {
-      this.frame({ ...extra, opcode: i === 0 ? opcode : OP.CONT, payload: payload.subarray(o, o + size), fin: i === fragments.length - 1, rsv1: i === 0 && extra.rsv1 });
+      this.frame({
+        ...extra,
+        opcode: i === 0 ? opcode : OP.CONT,
+        payload: payload.subarray(o, o + size),
+        fin: i === fragments.length - 1,
+        rsv1: i === 0 && extra.rsv1,
+      });
       o += size;
     });
     return this.expect(messageEvent(payload, opcode === OP.BINARY, !!extra.rsv1));
   }
-  text(p, fragments, extra) { const b = asBytes(p); return this.message(OP.TEXT, b, fragments, extra); }
-  binary(p, fragments, extra) { const b = asBytes(p); return this.message(OP.BINARY, b, fragments, extra); }
-  ping(p = '') { const b = asBytes(p); this.frame({ opcode: OP.PING, payload: b }); return this.expect({ type: 'ping', hex: toHex(b) }); }
-  pong(p = '') { const b = asBytes(p); this.frame({ opcode: OP.PONG, payload: b }); return this.expect({ type: 'pong', hex: toHex(b) }); }
+  text(p, fragments, extra) {
+    const b = asBytes(p);
+    return this.message(OP.TEXT, b, fragments, extra);
+  }
+  binary(p, fragments, extra) {
+    const b = asBytes(p);
+    return this.message(OP.BINARY, b, fragments, extra);
+  }
+  ping(p = '') {
+    const b = asBytes(p);
+    this.frame({ opcode: OP.PING, payload: b });
+    return this.expect({ type: 'ping', hex: toHex(b) });
+  }
+  pong(p = '') {
+    const b = asBytes(p);
+    this.frame({ opcode: OP.PONG, payload: b });
+    return this.expect({ type: 'pong', hex: toHex(b) });
+  }
   close(code, reason = '') {
     const payload = code === undefined ? new Uint8Array(0) : concat([Uint8Array.of(code >>> 8, code & 0xff), asBytes(reason)]);
     this.frame({ opcode: OP.CLOSE, payload });
     return this.expect({ type: 'close', code: code ?? 1005, reason });
   }
-  error(closeCode, code) { return this.expect({ type: 'error', closeCode, code }); }
-  bytes() { return concat(this.parts); }
+  error(closeCode, code) {
+    return this.expect({ type: 'error', closeCode, code });
+  }
+  bytes() {
+    return concat(this.parts);
+  }
 }
 
 function messageEvent(payload, binary, compressed) {
@@ -149,7 +191,10 @@ const pieces = (u8, size) => {
 const cutAt = (u8, cuts) => {
   const out = [];
   let o = 0;
-  for (const c of cuts) { out.push(u8.slice(o, c)); o = c; }
+  for (const c of cuts) {
+    out.push(u8.slice(o, c));
+    o = c;
+  }
   out.push(u8.slice(o));
   return out;
 };
@@ -265,7 +310,15 @@ export function codecVectors({ large = true } = {}) {
     add('fragmented-text-many', role, {}, S().text(textPayload(3000, 8), [1, 2, 3, 500, 0, 1000, 1494]), (u8) => seeded(u8, 12, 64));
 
     // Close frames.
-    add('close-1000-reason', role, {}, S().text('before').close(1000, 'bye').raw(frame({ opcode: OP.TEXT, payload: 'after', mask: role === 'server' ? KEYS[0] : null })));
+    add(
+      'close-1000-reason',
+      role,
+      {},
+      S()
+        .text('before')
+        .close(1000, 'bye')
+        .raw(frame({ opcode: OP.TEXT, payload: 'after', mask: role === 'server' ? KEYS[0] : null })),
+    );
     add('close-empty', role, {}, S().close());
     add('close-utf8-reason-bytewise', role, {}, S().close(4000, 'ça va ☃ 😀'), (u8) => pieces(u8, 1));
     add('close-1001-123-byte-reason', role, {}, S().close(1001, 'r'.repeat(123)));
@@ -274,9 +327,36 @@ export function codecVectors({ large = true } = {}) {
       s.frame({ opcode: OP.CLOSE, payload: [0x03, 0xed] }); // 1005 may not be sent
       add('close-code-1005-on-wire', role, {}, s.error(1002, 'WS_ERR_INVALID_CLOSE_CODE'));
     }
-    add('close-code-999', role, {}, (() => { const s = S(); s.frame({ opcode: OP.CLOSE, payload: [0x03, 0xe7] }); return s.error(1002, 'WS_ERR_INVALID_CLOSE_CODE'); })());
-    add('close-1-byte-payload', role, {}, (() => { const s = S(); s.frame({ opcode: OP.CLOSE, payload: [0x03] }); return s.error(1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'); })());
-    add('close-bad-utf8-reason', role, {}, (() => { const s = S(); s.frame({ opcode: OP.CLOSE, payload: [0x03, 0xe8, 0x61, 0xff] }); return s.error(1007, 'WS_ERR_INVALID_UTF8'); })());
+    add(
+      'close-code-999',
+      role,
+      {},
+      (() => {
+        const s = S();
+        s.frame({ opcode: OP.CLOSE, payload: [0x03, 0xe7] });
+        return s.error(1002, 'WS_ERR_INVALID_CLOSE_CODE');
+      })(),
+    );
+    add(
+      'close-1-byte-payload',
+      role,
+      {},
+      (() => {
+        const s = S();
+        s.frame({ opcode: OP.CLOSE, payload: [0x03] });
+        return s.error(1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH');
+      })(),
+    );
+    add(
+      'close-bad-utf8-reason',
+      role,
+      {},
+      (() => {
+        const s = S();
+        s.frame({ opcode: OP.CLOSE, payload: [0x03, 0xe8, 0x61, 0xff] });
+        return s.error(1007, 'WS_ERR_INVALID_UTF8');
+      })(),
+    );
 
     // Invalid UTF-8: refused, and what was complete before it is still delivered.
     {
@@ -335,7 +415,11 @@ export function codecVectors({ large = true } = {}) {
       s.frame({ opcode, payload: 'x' });
       add(`bad-opcode-${opcode}`, role, {}, s.error(1002, 'WS_ERR_INVALID_OPCODE'));
     }
-    for (const [bit, code] of [['rsv2', 'WS_ERR_UNEXPECTED_RSV_2_3'], ['rsv3', 'WS_ERR_UNEXPECTED_RSV_2_3'], ['rsv1', 'WS_ERR_UNEXPECTED_RSV_1']]) {
+    for (const [bit, code] of [
+      ['rsv2', 'WS_ERR_UNEXPECTED_RSV_2_3'],
+      ['rsv3', 'WS_ERR_UNEXPECTED_RSV_2_3'],
+      ['rsv1', 'WS_ERR_UNEXPECTED_RSV_1'],
+    ]) {
       const s = S().binary([1, 2]);
       s.frame({ opcode: OP.BINARY, payload: [3], [bit]: true });
       add(`${bit}-set`, role, {}, s.error(1002, code));
@@ -404,7 +488,9 @@ export function codecVectors({ large = true } = {}) {
       s.frame({ opcode: OP.TEXT, payload: 'a'.repeat(600), fin: false });
       s.ping('between');
       s.frame({ opcode: OP.CONT, payload: 'b'.repeat(600) });
-      add('max-payload-exceeded-fragmented', role, { maxPayload: 1000 }, s.error(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'), (u8) => seeded(u8, 5, 200));
+      add('max-payload-exceeded-fragmented', role, { maxPayload: 1000 }, s.error(1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'), (u8) =>
+        seeded(u8, 5, 200),
+      );
     }
     {
       // Only a header announcing 1 TiB: refused from the header alone.
@@ -420,7 +506,12 @@ export function codecVectors({ large = true } = {}) {
 
     // Zero-copy delivery: the same events, views valid during the callback.
     {
-      const s = S().text(textPayload(2000, 3), [700, 1300]).binary(binaryPayload(130, 4)).ping('z').binary(binaryPayload(70000, 5)).close(1000, 'zc');
+      const s = S()
+        .text(textPayload(2000, 3), [700, 1300])
+        .binary(binaryPayload(130, 4))
+        .ping('z')
+        .binary(binaryPayload(70000, 5))
+        .close(1000, 'zc');
       add('zero-copy-mixed', role, { zeroCopy: true }, s, (u8) => seeded(u8, 13, 5000));
     }
   }
@@ -447,10 +538,18 @@ export function runVector(codec, vector, backendObject) {
     onMessage(data, isBinary, compressed) {
       events.push({ type: 'message', binary: isBinary, compressed: !!compressed, length: data.length, digest: digest(data) });
     },
-    onPing(data) { events.push({ type: 'ping', hex: toHex(data) }); },
-    onPong(data) { events.push({ type: 'pong', hex: toHex(data) }); },
-    onClose(code, reason) { events.push({ type: 'close', code, reason }); },
-    onError(err) { events.push({ type: 'error', closeCode: err.closeCode, code: err.code, at }); },
+    onPing(data) {
+      events.push({ type: 'ping', hex: toHex(data) });
+    },
+    onPong(data) {
+      events.push({ type: 'pong', hex: toHex(data) });
+    },
+    onClose(code, reason) {
+      events.push({ type: 'close', code, reason });
+    },
+    onError(err) {
+      events.push({ type: 'error', closeCode: err.closeCode, code: err.code, at });
+    },
   };
   const options = { role: vector.role, ...vector.options };
   if (backendObject !== undefined) options.backend = backendObject;
@@ -475,8 +574,10 @@ export function eventsMatchExpected(events, expected) {
     if (!got || !want) return `event ${i}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
     const g = want.type === 'error' && !('at' in want) ? { ...got, at: undefined } : got;
     const w = want.type === 'error' && !('at' in want) ? { ...want, at: undefined } : want;
-    if (JSON.stringify(g, Object.keys(w).sort()) !== JSON.stringify(w, Object.keys(w).sort())
-      || Object.keys(got).length !== Object.keys(want).length + (want.type === 'error' && !('at' in want) ? 1 : 0)) {
+    if (
+      JSON.stringify(g, Object.keys(w).sort()) !== JSON.stringify(w, Object.keys(w).sort()) ||
+      Object.keys(got).length !== Object.keys(want).length + (want.type === 'error' && !('at' in want) ? 1 : 0)
+    ) {
       return `event ${i}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
     }
   }

@@ -32,22 +32,27 @@ function within(ms, what, promise) {
 /** Starts `wscodec echo` on an ephemeral port; resolves once it printed its URL. */
 async function startEchoProcess(args = []) {
   const child = spawn(process.execPath, ['bin/wscodec.js', 'echo', '--port', '0', ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const port = await within(10_000, 'wscodec echo startup', new Promise((resolve, reject) => {
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    const onData = (chunk) => {
-      out += chunk;
-      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+) /.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`wscodec echo exited (${code}) before listening: ${out}`)));
-    child.once('error', reject);
-  }));
+  const port = await within(
+    10_000,
+    'wscodec echo startup',
+    new Promise((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      child.stderr.setEncoding('utf8');
+      const onData = (chunk) => {
+        out += chunk;
+        const m = /listening on ws:\/\/127\.0\.0\.1:(\d+) /.exec(out);
+        if (m) resolve(Number(m[1]));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`wscodec echo exited (${code}) before listening: ${out}`)));
+      child.once('error', reject);
+    }),
+  );
   return {
     port,
     async kill() {
@@ -134,15 +139,22 @@ describe('workerd (miniflare)', () => {
   for (const deflate of [false, true]) {
     describe(`WebSocket over connect() to wscodec echo${deflate ? ' --deflate' : ''} on 127.0.0.1`, () => {
       let echo;
-      before(async () => { echo = await startEchoProcess(deflate ? ['--deflate'] : []); });
-      after(async () => { await echo?.kill(); });
+      before(async () => {
+        echo = await startEchoProcess(deflate ? ['--deflate'] : []);
+      });
+      after(async () => {
+        await echo?.kill();
+      });
 
       it(`sends text and binary, gets the echoes, closes with 4000${deflate ? ', all compressed' : ''}`, async () => {
         const got = await get(`/client?port=${echo.port}`);
         // workerd (as miniflare runs it) lets a Worker connect() to loopback; if that ever
         // changes, `opened` carries workerd's refusal and this says so first.
-        assert.deepEqual(got.opened, { ok: true, info: { remoteAddress: `127.0.0.1:${echo.port}` } },
-          `connect() to 127.0.0.1 failed: ${JSON.stringify(got.opened)}`);
+        assert.deepEqual(
+          got.opened,
+          { ok: true, info: { remoteAddress: `127.0.0.1:${echo.port}` } },
+          `connect() to 127.0.0.1 failed: ${JSON.stringify(got.opened)}`,
+        );
         assert.equal(got.timedOut, false, `no close event within 10 s: ${JSON.stringify(got.events)}`);
         assert.equal(got.expected.bigLength, 70_000);
         // The client offers permessage-deflate by default (workerd has CompressionStream('deflate-raw')).

@@ -41,12 +41,7 @@ export interface ChatServer {
   close(callback?: (err?: Error) => void): void;
 }
 
-export type ChatServerClass = new (options: {
-  server: Server;
-  path?: string;
-  maxPayload?: number;
-  clientTracking?: boolean;
-}) => ChatServer;
+export type ChatServerClass = new (options: { server: Server; path?: string; maxPayload?: number; clientTracking?: boolean }) => ChatServer;
 
 export interface ChatOptions {
   /** Default 8080; 0 picks a free port (read it back from the result). */
@@ -96,9 +91,10 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
 
   // Connect to Redis before listening, so a bad URL fails startup rather than leaving a
   // process that silently does not share the room.
-  const room = options.redis === undefined
-    ? undefined
-    : await openRedisRoom(options.redis, options.redisPrefix, options.log ?? ((line) => console.error(line)));
+  const room =
+    options.redis === undefined
+      ? undefined
+      : await openRedisRoom(options.redis, options.redisPrefix, options.log ?? ((line) => console.error(line)));
 
   const server = createServer(servePage);
   const wss = new WebSocketServer({ server, path: '/', maxPayload: CHAT_MAX_PAYLOAD, clientTracking: true });
@@ -114,9 +110,9 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatHandle> 
   const broadcast = room
     ? room.broadcast
     : (message: object): void => {
-      const text = JSON.stringify(message);
-      for (const client of wss.clients ?? []) if (client.readyState === OPEN) client.send(text);
-    };
+        const text = JSON.stringify(message);
+        for (const client of wss.clients ?? []) if (client.readyState === OPEN) client.send(text);
+      };
 
   wss.on('connection', (ws: ChatSocket) => {
     const name = `guest-${nextGuest++}${suffix}`;
@@ -207,7 +203,9 @@ async function openRedisRoom(url: string, prefix: string | undefined, log: (line
         if (outage || closed) return;
         outage = true;
         const reason = err instanceof Error ? err.message : String(err);
-        log(`wscodec chat: redis ${shown} unavailable (${reason}); local clients still get every line, other processes miss them until redis is back`);
+        log(
+          `wscodec chat: redis ${shown} unavailable (${reason}); local clients still get every line, other processes miss them until redis is back`,
+        );
       });
     },
     subscribe: (ws) => topics.subscribe(asTopicSocket(ws), CHAT_TOPIC),
@@ -233,7 +231,9 @@ function asTopicSocket(ws: ChatSocket): TopicSocket {
   if (standIn === undefined) {
     const emitter = ws as ChatSocket & { off(event: string, listener: (...args: any[]) => void): unknown };
     standIn = {
-      get readyState() { return ws.readyState; },
+      get readyState() {
+        return ws.readyState;
+      },
       on: (event: string, listener: () => void) => emitter.on(event, listener),
       off: (event: string, listener: () => void) => emitter.off(event, listener),
       _sendFrames(frames: Uint8Array[]): boolean {

@@ -23,11 +23,16 @@ export function deflateCase({ id, title, deflate, kind, size, count, fragmentSiz
   const binary = !corpusIsText(kind);
   const data = messages(kind, size, count, seed);
   return {
-    id, title, deflate, timeoutMs: 60_000,
+    id,
+    title,
+    deflate,
+    timeoutMs: 60_000,
     run: async (p) => {
       for (const m of data()) if (!(await p.sendMessage(m, { binary, compress: true, fragmentSize }))) return;
     },
-    get expect() { return data().map((m) => msg(m, binary)); },
+    get expect() {
+      return data().map((m) => msg(m, binary));
+    },
     close: NORMAL,
   };
 }
@@ -36,15 +41,29 @@ function corpusCases(sub, kind) {
   const cases = MESSAGE_SIZES.map((size, i) => {
     const count = Math.min(1000, BYTES_PER_CASE / size);
     return deflateCase({
-      id: `12.${sub}.${i + 1}`, title: `${count} compressed ${kind} messages of ${size} bytes`,
-      deflate: DEFLATE, kind, size, count, seed: sub * 100 + i,
+      id: `12.${sub}.${i + 1}`,
+      title: `${count} compressed ${kind} messages of ${size} bytes`,
+      deflate: DEFLATE,
+      kind,
+      size,
+      count,
+      seed: sub * 100 + i,
     });
   });
-  FRAGMENT_SIZES.forEach((fragmentSize, i) => cases.push(deflateCase({
-    id: `12.${sub}.${MESSAGE_SIZES.length + i + 1}`,
-    title: `16 compressed ${kind} messages of 64 KiB, each sent as ${fragmentSize}-byte frames`,
-    deflate: DEFLATE, kind, size: 64 * KiB, count: 16, fragmentSize, seed: sub * 100 + 50 + i,
-  })));
+  FRAGMENT_SIZES.forEach((fragmentSize, i) =>
+    cases.push(
+      deflateCase({
+        id: `12.${sub}.${MESSAGE_SIZES.length + i + 1}`,
+        title: `16 compressed ${kind} messages of 64 KiB, each sent as ${fragmentSize}-byte frames`,
+        deflate: DEFLATE,
+        kind,
+        size: 64 * KiB,
+        count: 16,
+        fragmentSize,
+        seed: sub * 100 + 50 + i,
+      }),
+    ),
+  );
   return cases;
 }
 

@@ -10,14 +10,20 @@ const BYTES_PER_CASE = 2 * MiB;
 const SIZES = [16, 64, 256, KiB, 4 * KiB, 8 * KiB, 16 * KiB, 32 * KiB, 64 * KiB];
 
 function setCases(set) {
-  return ['text', 'binary'].flatMap((kind, k) => SIZES.map((size, i) => {
-    const count = Math.min(1000, BYTES_PER_CASE / size);
-    return deflateCase({
-      id: `13.${set.id}.${k * SIZES.length + i + 1}`,
-      title: `${set.title}: ${count} compressed ${kind} messages of ${size} bytes`,
-      deflate: set, kind, size, count, seed: set.id * 100 + k * 10 + i,
-    });
-  }));
+  return ['text', 'binary'].flatMap((kind, k) =>
+    SIZES.map((size, i) => {
+      const count = Math.min(1000, BYTES_PER_CASE / size);
+      return deflateCase({
+        id: `13.${set.id}.${k * SIZES.length + i + 1}`,
+        title: `${set.title}: ${count} compressed ${kind} messages of ${size} bytes`,
+        deflate: set,
+        kind,
+        size,
+        count,
+        seed: set.id * 100 + k * 10 + i,
+      });
+    }),
+  );
 }
 
 export default negotiationSets().flatMap(setCases);

@@ -7,10 +7,30 @@ function reservedCases(sub, opcodes) {
   const ping = { opcode: OP.PING, payload: 'ping' };
   return [
     { n: 1, title: `A frame with reserved opcode ${a}`, run: (p) => p.send({ opcode: a }), expect: [] },
-    { n: 2, title: `A frame with reserved opcode ${b} and a payload`, run: (p) => p.send({ opcode: b, payload: 'reserved opcode payload' }), expect: [] },
-    { n: 3, title: `A valid text, a frame with opcode ${c}, a ping`, run: (p) => together(p, [hello, { opcode: c }, ping]), expect: [msg('Hello, world!')] },
-    { n: 4, title: `A valid text, a frame with opcode ${d} and a payload, a ping`, run: (p) => together(p, [hello, { opcode: d, payload: 'reserved' }, ping]), expect: [msg('Hello, world!')] },
-    { n: 5, title: `A valid text, a frame with opcode ${e} and a payload, a ping`, run: (p) => together(p, [hello, { opcode: e, payload: 'reserved' }, ping]), expect: [msg('Hello, world!')] },
+    {
+      n: 2,
+      title: `A frame with reserved opcode ${b} and a payload`,
+      run: (p) => p.send({ opcode: b, payload: 'reserved opcode payload' }),
+      expect: [],
+    },
+    {
+      n: 3,
+      title: `A valid text, a frame with opcode ${c}, a ping`,
+      run: (p) => together(p, [hello, { opcode: c }, ping]),
+      expect: [msg('Hello, world!')],
+    },
+    {
+      n: 4,
+      title: `A valid text, a frame with opcode ${d} and a payload, a ping`,
+      run: (p) => together(p, [hello, { opcode: d, payload: 'reserved' }, ping]),
+      expect: [msg('Hello, world!')],
+    },
+    {
+      n: 5,
+      title: `A valid text, a frame with opcode ${e} and a payload, a ping`,
+      run: (p) => together(p, [hello, { opcode: e, payload: 'reserved' }, ping]),
+      expect: [msg('Hello, world!')],
+    },
   ].map(({ n, ...rest }) => ({ id: `4.${sub}.${n}`, ...rest, close: failsWith(1002) }));
 }
 

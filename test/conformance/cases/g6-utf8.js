@@ -30,7 +30,11 @@ const PAUSE_MS = 1000;
 /** Sends `first`, then the bad bytes, pauses, marks, then sends the rest (fail-fast probe). */
 function failFastCase(id, title, send) {
   return {
-    id, title, expect: [], close: failsWith(1007), failFast: 'rest sent',
+    id,
+    title,
+    expect: [],
+    close: failsWith(1007),
+    failFast: 'rest sent',
     run: async (p) => {
       await send.before(p);
       await p.waitForPeerClose(PAUSE_MS);
@@ -52,33 +56,60 @@ function rawPieces(p, payload, cuts) {
 const basics = [
   { id: '6.1.1', title: 'An empty text frame', run: (p) => p.send(frame(OP.TEXT, '')), expect: [msg('')], close: NORMAL },
   {
-    id: '6.1.2', title: 'A text of three empty fragments', run: (p) => together(p, framesOf(['', '', ''])),
-    expect: [msg('')], close: NORMAL,
+    id: '6.1.2',
+    title: 'A text of three empty fragments',
+    run: (p) => together(p, framesOf(['', '', ''])),
+    expect: [msg('')],
+    close: NORMAL,
   },
   {
-    id: '6.1.3', title: 'Empty, non-empty, empty fragments', run: (p) => together(p, framesOf(['', 'middle frame payload', ''])),
-    expect: [msg('middle frame payload')], close: NORMAL,
-  },
-  { id: '6.2.1', title: 'Valid mixed-script text in one frame', run: (p) => p.send(frame(OP.TEXT, mixed)), expect: [msg(mixed)], close: NORMAL },
-  {
-    id: '6.2.2', title: 'The same text in two fragments split between characters',
-    run: (p) => together(p, framesOf([mixed.subarray(0, 16), mixed.subarray(16)])), expect: [msg(mixed)], close: NORMAL,
+    id: '6.1.3',
+    title: 'Empty, non-empty, empty fragments',
+    run: (p) => together(p, framesOf(['', 'middle frame payload', ''])),
+    expect: [msg('middle frame payload')],
+    close: NORMAL,
   },
   {
-    id: '6.2.3', title: 'The same text as one frame per byte (splitting characters)',
-    run: (p) => together(p, framesOf(pieces(mixed, 1))), expect: [msg(mixed)], close: NORMAL,
+    id: '6.2.1',
+    title: 'Valid mixed-script text in one frame',
+    run: (p) => p.send(frame(OP.TEXT, mixed)),
+    expect: [msg(mixed)],
+    close: NORMAL,
   },
   {
-    id: '6.2.4', title: 'Greek text as one frame per byte', run: (p) => together(p, framesOf(pieces(kosme, 1))),
-    expect: [msg(kosme)], close: NORMAL,
+    id: '6.2.2',
+    title: 'The same text in two fragments split between characters',
+    run: (p) => together(p, framesOf([mixed.subarray(0, 16), mixed.subarray(16)])),
+    expect: [msg(mixed)],
+    close: NORMAL,
   },
   {
-    id: '6.3.1', title: 'Invalid UTF-8 (a surrogate) in one frame', run: (p) => p.send(frame(OP.TEXT, badMiddle)),
-    expect: [], close: failsWith(1007),
+    id: '6.2.3',
+    title: 'The same text as one frame per byte (splitting characters)',
+    run: (p) => together(p, framesOf(pieces(mixed, 1))),
+    expect: [msg(mixed)],
+    close: NORMAL,
   },
   {
-    id: '6.3.2', title: 'The same invalid text as one frame per byte', run: (p) => together(p, framesOf(pieces(badMiddle, 1))),
-    expect: [], close: failsWith(1007),
+    id: '6.2.4',
+    title: 'Greek text as one frame per byte',
+    run: (p) => together(p, framesOf(pieces(kosme, 1))),
+    expect: [msg(kosme)],
+    close: NORMAL,
+  },
+  {
+    id: '6.3.1',
+    title: 'Invalid UTF-8 (a surrogate) in one frame',
+    run: (p) => p.send(frame(OP.TEXT, badMiddle)),
+    expect: [],
+    close: failsWith(1007),
+  },
+  {
+    id: '6.3.2',
+    title: 'The same invalid text as one frame per byte',
+    run: (p) => together(p, framesOf(pieces(badMiddle, 1))),
+    expect: [],
+    close: failsWith(1007),
   },
   failFastCase('6.4.1', 'Fail fast: a fragment with a surrogate, a pause, then the final fragment', {
     before: (p) => together(p, [frame(OP.TEXT, kosme, false), frame(OP.CONT, Uint8Array.of(0xed, 0xa0, 0x80), false)]),
@@ -116,13 +147,15 @@ const basics = [
 
 /** Generated vectors (data/utf8-vectors.js), each as one text frame. */
 function vectorCases() {
-  return utf8VectorGroups().flatMap((group, g) => group.vectors.map((v, i) => ({
-    id: `6.${g + 5}.${i + 1}`,
-    title: `${group.title}: ${v.title}`,
-    run: (p) => p.send(frame(OP.TEXT, v.bytes)),
-    expect: v.valid ? [msg(v.bytes)] : [],
-    close: v.valid ? NORMAL : failsWith(1007),
-  })));
+  return utf8VectorGroups().flatMap((group, g) =>
+    group.vectors.map((v, i) => ({
+      id: `6.${g + 5}.${i + 1}`,
+      title: `${group.title}: ${v.title}`,
+      run: (p) => p.send(frame(OP.TEXT, v.bytes)),
+      expect: v.valid ? [msg(v.bytes)] : [],
+      close: v.valid ? NORMAL : failsWith(1007),
+    })),
+  );
 }
 
 export default [...basics, ...vectorCases()];

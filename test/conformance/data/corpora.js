@@ -64,28 +64,43 @@ class Rng {
     const m = Math.imul(b, 5);
     const result = Math.imul((m << 7) | (m >>> 25), 9);
     const t = b << 9;
-    st[2] ^= st[0]; st[3] ^= b; st[1] ^= st[2]; st[0] ^= st[3]; st[2] ^= t;
+    st[2] ^= st[0];
+    st[3] ^= b;
+    st[1] ^= st[2];
+    st[0] ^= st[3];
+    st[2] ^= t;
     st[3] = (st[3] << 11) | (st[3] >>> 21);
     return result;
   }
 
   /** integer in [0, n) */
-  int(n) { return Math.floor((this.next() >>> 0) * (n / 4294967296)); }
+  int(n) {
+    return Math.floor((this.next() >>> 0) * (n / 4294967296));
+  }
 
-  pick(list) { return list[this.int(list.length)]; }
+  pick(list) {
+    return list[this.int(list.length)];
+  }
 }
 
 // Appends whole tokens; once one does not fit, the writer is full and the rest
 // is padded with spaces (a token is never split, which keeps text valid UTF-8).
 class Writer {
-  constructor(out) { this.out = out; this.pos = 0; this.full = out.length === 0; }
+  constructor(out) {
+    this.out = out;
+    this.pos = 0;
+    this.full = out.length === 0;
+  }
 
   /** @param {Uint8Array} tok */
   put(tok) {
     if (this.full) return;
     const { out } = this;
     let pos = this.pos;
-    if (pos + tok.length > out.length) { this.pad(); return; }
+    if (pos + tok.length > out.length) {
+      this.pad();
+      return;
+    }
     // A byte loop beats out.set() for the short tokens that dominate here.
     for (let k = 0; k < tok.length; k++) out[pos++] = tok[k];
     this.pos = pos;
@@ -95,11 +110,18 @@ class Writer {
   putInt(n) {
     const digits = DIGITS;
     let len = 0;
-    do { digits[15 - len++] = 0x30 + (n % 10); n = Math.floor(n / 10); } while (n > 0);
+    do {
+      digits[15 - len++] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
     this.put(digits.subarray(16 - len));
   }
 
-  pad() { this.out.fill(0x20, this.pos); this.pos = this.out.length; this.full = true; }
+  pad() {
+    this.out.fill(0x20, this.pos);
+    this.pos = this.out.length;
+    this.full = true;
+  }
 }
 const DIGITS = new Uint8Array(16);
 
@@ -110,14 +132,105 @@ const capitalise = (w) => w.charAt(0).toUpperCase() + w.slice(1);
 // A small vocabulary: mostly common English words, plus some 2-, 3- and 4-byte
 // UTF-8 so text corpora exercise multi-byte characters across frame boundaries.
 const WORDS = [
-  'the', 'of', 'and', 'to', 'in', 'is', 'that', 'it', 'was', 'for', 'on', 'are', 'with', 'as', 'they',
-  'be', 'at', 'one', 'have', 'this', 'from', 'by', 'word', 'but', 'what', 'some', 'we', 'can', 'out',
-  'other', 'were', 'all', 'there', 'when', 'use', 'your', 'how', 'said', 'each', 'which', 'time', 'will',
-  'about', 'many', 'then', 'them', 'would', 'like', 'long', 'make', 'thing', 'see', 'him', 'two', 'look',
-  'more', 'day', 'could', 'come', 'number', 'sound', 'most', 'people', 'over', 'know', 'water', 'than',
-  'call', 'first', 'down', 'side', 'been', 'now', 'find', 'message', 'frame', 'socket', 'server', 'client',
-  'café', 'naïve', 'über', 'façade', 'jalapeño', 'smörgåsbord', 'Zürich', 'coöperate', 'déjà', 'señor',
-  'κόσμος', 'мир', '東京', 'データ', '서울', '€100', '½', '\u{1F642}', '\u{1F30D}', '\u{1D11E}',
+  'the',
+  'of',
+  'and',
+  'to',
+  'in',
+  'is',
+  'that',
+  'it',
+  'was',
+  'for',
+  'on',
+  'are',
+  'with',
+  'as',
+  'they',
+  'be',
+  'at',
+  'one',
+  'have',
+  'this',
+  'from',
+  'by',
+  'word',
+  'but',
+  'what',
+  'some',
+  'we',
+  'can',
+  'out',
+  'other',
+  'were',
+  'all',
+  'there',
+  'when',
+  'use',
+  'your',
+  'how',
+  'said',
+  'each',
+  'which',
+  'time',
+  'will',
+  'about',
+  'many',
+  'then',
+  'them',
+  'would',
+  'like',
+  'long',
+  'make',
+  'thing',
+  'see',
+  'him',
+  'two',
+  'look',
+  'more',
+  'day',
+  'could',
+  'come',
+  'number',
+  'sound',
+  'most',
+  'people',
+  'over',
+  'know',
+  'water',
+  'than',
+  'call',
+  'first',
+  'down',
+  'side',
+  'been',
+  'now',
+  'find',
+  'message',
+  'frame',
+  'socket',
+  'server',
+  'client',
+  'café',
+  'naïve',
+  'über',
+  'façade',
+  'jalapeño',
+  'smörgåsbord',
+  'Zürich',
+  'coöperate',
+  'déjà',
+  'señor',
+  'κόσμος',
+  'мир',
+  '東京',
+  'データ',
+  '서울',
+  '€100',
+  '½',
+  '\u{1F642}',
+  '\u{1F30D}',
+  '\u{1D11E}',
 ];
 const WORD_TOKENS = tokens(WORDS);
 const CAPITAL_TOKENS = tokens(WORDS.map(capitalise));
@@ -143,22 +256,49 @@ function generateText(w, rng) {
 
 // Newline-delimited JSON records: the usual shape of chat/API traffic, highly
 // redundant keys, varied values. Each full line parses; the cut tail is padding.
-const J = Object.fromEntries(Object.entries({
-  id: '{"id":', user: ',"user":"', email: '","email":"', at: '@example.com","active":',
-  t: 'true', f: 'false', score: ',"score":', dot: '.', tags: ',"tags":["', sep: '","', note: '"],"note":"', end: '"}\n',
-  dash: '-',
-}).map(([k, v]) => [k, enc.encode(v)]));
+const J = Object.fromEntries(
+  Object.entries({
+    id: '{"id":',
+    user: ',"user":"',
+    email: '","email":"',
+    at: '@example.com","active":',
+    t: 'true',
+    f: 'false',
+    score: ',"score":',
+    dot: '.',
+    tags: ',"tags":["',
+    sep: '","',
+    note: '"],"note":"',
+    end: '"}\n',
+    dash: '-',
+  }).map(([k, v]) => [k, enc.encode(v)]),
+);
 
 function generateJson(w, rng) {
   let id = 1000 + rng.int(1000);
   while (!w.full) {
-    w.put(J.id); w.putInt(id); id += 1 + rng.int(3);
-    w.put(J.user); w.put(rng.pick(WORD_TOKENS)); w.put(J.dash); w.putInt(rng.int(100));
-    w.put(J.email); w.put(rng.pick(WORD_TOKENS)); w.put(J.at); w.put(rng.int(4) ? J.t : J.f);
-    w.put(J.score); w.putInt(rng.int(100)); w.put(J.dot); w.putInt(rng.int(10)); w.putInt(rng.int(10));
+    w.put(J.id);
+    w.putInt(id);
+    id += 1 + rng.int(3);
+    w.put(J.user);
+    w.put(rng.pick(WORD_TOKENS));
+    w.put(J.dash);
+    w.putInt(rng.int(100));
+    w.put(J.email);
+    w.put(rng.pick(WORD_TOKENS));
+    w.put(J.at);
+    w.put(rng.int(4) ? J.t : J.f);
+    w.put(J.score);
+    w.putInt(rng.int(100));
+    w.put(J.dot);
+    w.putInt(rng.int(10));
+    w.putInt(rng.int(10));
     w.put(J.tags);
     const tags = 1 + rng.int(3);
-    for (let k = 0; k < tags; k++) { if (k) w.put(J.sep); w.put(rng.pick(WORD_TOKENS)); }
+    for (let k = 0; k < tags; k++) {
+      if (k) w.put(J.sep);
+      w.put(rng.pick(WORD_TOKENS));
+    }
     w.put(J.note);
     const words = 3 + rng.int(8);
     w.put(rng.pick(WORD_TOKENS));
@@ -168,28 +308,57 @@ function generateJson(w, rng) {
 }
 
 // Markup: repeated tag structure with words in between, like a rendered page.
-const H = Object.fromEntries(Object.entries({
-  head: '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Corpus</title></head>\n<body>\n',
-  section: '<section class="card" id="s', h2: '"><h2>', h2end: '</h2>\n<p>', a: ' <a href="/items/', a2: '">',
-  aend: '</a> ', em: ' <em>', emend: '</em> ', pend: '.</p>\n<ul>', li: '<li>', liend: '</li>', end: '</ul></section>\n',
-}).map(([k, v]) => [k, enc.encode(v)]));
+const H = Object.fromEntries(
+  Object.entries({
+    head: '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Corpus</title></head>\n<body>\n',
+    section: '<section class="card" id="s',
+    h2: '"><h2>',
+    h2end: '</h2>\n<p>',
+    a: ' <a href="/items/',
+    a2: '">',
+    aend: '</a> ',
+    em: ' <em>',
+    emend: '</em> ',
+    pend: '.</p>\n<ul>',
+    li: '<li>',
+    liend: '</li>',
+    end: '</ul></section>\n',
+  }).map(([k, v]) => [k, enc.encode(v)]),
+);
 
 function generateHtml(w, rng) {
   w.put(H.head);
   let id = 1;
   while (!w.full) {
-    w.put(H.section); w.putInt(id++); w.put(H.h2);
-    w.put(rng.pick(CAPITAL_TOKENS)); w.put(SPACE); w.put(rng.pick(WORD_TOKENS)); w.put(H.h2end);
+    w.put(H.section);
+    w.putInt(id++);
+    w.put(H.h2);
+    w.put(rng.pick(CAPITAL_TOKENS));
+    w.put(SPACE);
+    w.put(rng.pick(WORD_TOKENS));
+    w.put(H.h2end);
     const words = 8 + rng.int(20);
     for (let k = 0; k < words; k++) {
       const r = rng.int(12);
-      if (r === 0) { w.put(H.a); w.putInt(rng.int(5000)); w.put(H.a2); w.put(rng.pick(WORD_TOKENS)); w.put(H.aend); }
-      else if (r === 1) { w.put(H.em); w.put(rng.pick(WORD_TOKENS)); w.put(H.emend); }
-      else w.put(rng.pick(SPACED_TOKENS));
+      if (r === 0) {
+        w.put(H.a);
+        w.putInt(rng.int(5000));
+        w.put(H.a2);
+        w.put(rng.pick(WORD_TOKENS));
+        w.put(H.aend);
+      } else if (r === 1) {
+        w.put(H.em);
+        w.put(rng.pick(WORD_TOKENS));
+        w.put(H.emend);
+      } else w.put(rng.pick(SPACED_TOKENS));
     }
     w.put(H.pend);
     const items = 1 + rng.int(4);
-    for (let k = 0; k < items; k++) { w.put(H.li); w.put(rng.pick(WORD_TOKENS)); w.put(H.liend); }
+    for (let k = 0; k < items; k++) {
+      w.put(H.li);
+      w.put(rng.pick(WORD_TOKENS));
+      w.put(H.liend);
+    }
     w.put(H.end);
   }
 }
@@ -226,11 +395,18 @@ function generateRandom(w, rng) {
   const whole = out.length & ~3;
   for (let pos = 0; pos < whole; pos += 4) {
     const x = rng.next();
-    out[pos] = x; out[pos + 1] = x >>> 8; out[pos + 2] = x >>> 16; out[pos + 3] = x >>> 24;
+    out[pos] = x;
+    out[pos + 1] = x >>> 8;
+    out[pos + 2] = x >>> 16;
+    out[pos + 3] = x >>> 24;
   }
   for (let pos = whole, x = rng.next(); pos < out.length; pos++, x >>>= 8) out[pos] = x;
 }
 
 const GENERATORS = {
-  text: generateText, json: generateJson, html: generateHtml, binary: generateBinary, random: generateRandom,
+  text: generateText,
+  json: generateJson,
+  html: generateHtml,
+  binary: generateBinary,
+  random: generateRandom,
 };

@@ -38,7 +38,10 @@ const deflateBitsFor = (bits) => (bits === 8 ? 9 : bits);
 function concat(chunks, total) {
   const out = new Uint8Array(total);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
 
@@ -51,7 +54,9 @@ class ZStream {
     this.ended = false; // inflate reached a BFINAL block: the zlib stream is done
     stream.on('data', (chunk) => this.op?.data(chunk));
     stream.on('error', (err) => this.op?.fail(err));
-    stream.on('end', () => { this.ended = true; });
+    stream.on('end', () => {
+      this.ended = true;
+    });
   }
 
   /**
@@ -75,7 +80,8 @@ class ZStream {
         settle: (err) => {
           if (this.op !== op) return;
           this.op = null;
-          if (err) reject(err); else resolve(concat(chunks, total));
+          if (err) reject(err);
+          else resolve(concat(chunks, total));
         },
       };
       this.op = op;
@@ -86,7 +92,9 @@ class ZStream {
     });
   }
 
-  reset() { this.stream.reset(); }
+  reset() {
+    this.stream.reset();
+  }
 
   destroy(reason) {
     if (reason) this.op?.settle(reason);
@@ -99,7 +107,10 @@ class Queue {
   tail = Promise.resolve();
   push(task) {
     const result = this.tail.then(task);
-    this.tail = result.then(() => {}, () => {});
+    this.tail = result.then(
+      () => {},
+      () => {},
+    );
     return result;
   }
 }
@@ -177,8 +188,7 @@ class Decompressor {
 
       let out;
       try {
-        out = await this.z.run([payload, TRAILER], maxBytes,
-          (err) => pmdError('BAD_DEFLATE', `invalid DEFLATE data: ${err.message}`, err));
+        out = await this.z.run([payload, TRAILER], maxBytes, (err) => pmdError('BAD_DEFLATE', `invalid DEFLATE data: ${err.message}`, err));
       } catch (err) {
         this.z?.destroy();
         this.z = null;
@@ -225,8 +235,10 @@ function keepTail(prev, next, size) {
  * after a failure with inflate context takeover), 'CLOSED', 'DEFLATE_FAILED'.
  */
 export function createPmdCodec({
-  deflateWindowBits = 15, deflateNoContextTakeover = false,
-  inflateWindowBits = 15, inflateNoContextTakeover = false,
+  deflateWindowBits = 15,
+  deflateNoContextTakeover = false,
+  inflateWindowBits = 15,
+  inflateNoContextTakeover = false,
 } = {}) {
   const compressor = new Compressor(checkWindowBits('deflateWindowBits', deflateWindowBits), !!deflateNoContextTakeover);
   const decompressor = new Decompressor(checkWindowBits('inflateWindowBits', inflateWindowBits), !!inflateNoContextTakeover);
@@ -265,13 +277,23 @@ function parseHeader(header) {
   for (let i = 0; i < header.length; i++) {
     const ch = header[i];
     if (quoted) {
-      if (ch === '\\') { current += ch + (header[++i] ?? ''); continue; }
+      if (ch === '\\') {
+        current += ch + (header[++i] ?? '');
+        continue;
+      }
       if (ch === '"') quoted = false;
       current += ch;
-    } else if (ch === '"') { quoted = true; current += ch; }
-    else if (ch === ';') { elements.at(-1).push(current); current = ''; }
-    else if (ch === ',') { elements.at(-1).push(current); current = ''; elements.push([]); }
-    else current += ch;
+    } else if (ch === '"') {
+      quoted = true;
+      current += ch;
+    } else if (ch === ';') {
+      elements.at(-1).push(current);
+      current = '';
+    } else if (ch === ',') {
+      elements.at(-1).push(current);
+      current = '';
+      elements.push([]);
+    } else current += ch;
   }
   if (quoted) throw new SyntaxError('unterminated quoted string');
   elements.at(-1).push(current);
@@ -394,7 +416,8 @@ export function findAcceptedOffer(response, offers) {
   const has = (p) => response.present.includes(p);
   return offers.findIndex((offer) => {
     if (offer.serverNoContextTakeover && !response.serverNoContextTakeover) return false;
-    if (offer.serverMaxWindowBits != null && (!has('server_max_window_bits') || response.serverMaxWindowBits > offer.serverMaxWindowBits)) return false;
+    if (offer.serverMaxWindowBits != null && (!has('server_max_window_bits') || response.serverMaxWindowBits > offer.serverMaxWindowBits))
+      return false;
     if (has('client_max_window_bits')) {
       if (offer.clientMaxWindowBits == null) return false;
       if (offer.clientMaxWindowBits !== true && response.clientMaxWindowBits > offer.clientMaxWindowBits) return false;
@@ -422,7 +445,11 @@ export function pmdCodecOptions(agreed, role) {
 }
 
 const P = (o = {}) => ({
-  serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: null, clientMaxWindowBits: null, ...o,
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: null,
+  clientMaxWindowBits: null,
+  ...o,
 });
 
 /**

@@ -20,15 +20,27 @@ export function isValidUtf8Reference(bytes) {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i];
-    if (lead < 0x80) { i += 1; continue; } // ASCII
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    } // ASCII
 
     let trailing; // continuation bytes that must follow
     let cp; // the bits the lead byte carries
     let min; // smallest code point this length may encode (smaller = overlong)
-    if (lead >= 0xc0 && lead <= 0xdf) { trailing = 1; cp = lead & 0x1f; min = 0x80; }
-    else if (lead >= 0xe0 && lead <= 0xef) { trailing = 2; cp = lead & 0x0f; min = 0x800; }
-    else if (lead >= 0xf0 && lead <= 0xf7) { trailing = 3; cp = lead & 0x07; min = 0x10000; }
-    else return false; // 0x80..0xBF cannot start a character; 0xF8..0xFF never occur in UTF-8
+    if (lead >= 0xc0 && lead <= 0xdf) {
+      trailing = 1;
+      cp = lead & 0x1f;
+      min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      trailing = 2;
+      cp = lead & 0x0f;
+      min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf7) {
+      trailing = 3;
+      cp = lead & 0x07;
+      min = 0x10000;
+    } else return false; // 0x80..0xBF cannot start a character; 0xF8..0xFF never occur in UTF-8
 
     if (i + trailing >= bytes.length) return false; // truncated at the end
     for (let k = 1; k <= trailing; k++) {
@@ -88,10 +100,8 @@ const fromBytes = (title, bytes) => {
   const u8 = Uint8Array.from(bytes);
   return { title, bytes: u8, valid: isValidUtf8Reference(u8) };
 };
-const fromCodePoint = (title, cp, length, expect) =>
-  ({ title, bytes: Uint8Array.from(encodeCodePoint(cp, length)), valid: expect });
-const fromCodePoints = (title, cps, expect) =>
-  ({ title, bytes: Uint8Array.from(cps.flatMap((cp) => encodeCodePoint(cp))), valid: expect });
+const fromCodePoint = (title, cp, length, expect) => ({ title, bytes: Uint8Array.from(encodeCodePoint(cp, length)), valid: expect });
+const fromCodePoints = (title, cps, expect) => ({ title, bytes: Uint8Array.from(cps.flatMap((cp) => encodeCodePoint(cp))), valid: expect });
 const fromText = (title, text) => ({ title, bytes: utf8.encode(text), valid: true });
 
 // Shortest-form first and last code point of each length, extended to the
@@ -122,43 +132,51 @@ export function utf8VectorGroups() {
     fromText('Emoji and other astral characters', '\u{1F600}\u{1F680} \u{1D11E} \u{10348} \u{1F469}\u200D\u{1F4BB}'),
   ]);
 
-  group('First code point of each sequence length',
-    RANGES.slice(0, 4).map(({ length, first }) =>
-      fromCodePoint(`U+${hex(first)}, first ${length}-byte code point`, first, length, true)));
+  group(
+    'First code point of each sequence length',
+    RANGES.slice(0, 4).map(({ length, first }) => fromCodePoint(`U+${hex(first)}, first ${length}-byte code point`, first, length, true)),
+  );
 
   group('Last code point of each sequence length', [
-    ...RANGES.slice(0, 3).map(({ length, last }) =>
-      fromCodePoint(`U+${hex(last)}, last ${length}-byte code point`, last, length, true)),
+    ...RANGES.slice(0, 3).map(({ length, last }) => fromCodePoint(`U+${hex(last)}, last ${length}-byte code point`, last, length, true)),
     fromCodePoint('U+10FFFF, last code point of Unicode', 0x10ffff, 4, true),
   ]);
 
   // Valid code points where a validator's range checks change (lead byte or
   // allowed second-byte range switches), so off-by-one table errors show up.
-  group('Other boundary code points (valid)', [
-    [0x1000, 'first with lead byte E1'],
-    [0xcfff, 'last with lead byte EC'],
-    [0xd000, 'first with lead byte ED'],
-    [0xd7ff, 'last before the surrogates'],
-    [0xe000, 'first after the surrogates'],
-    [0xfeff, 'byte order mark'],
-    [0xfffd, 'replacement character'],
-    [0x40000, 'first with lead byte F1'],
-    [0xfffff, 'last with lead byte F3'],
-    [0x100000, 'first with lead byte F4'],
-  ].map(([cp, why]) => fromCodePoint(`U+${hex(cp)}, ${why}`, cp, undefined, true)));
+  group(
+    'Other boundary code points (valid)',
+    [
+      [0x1000, 'first with lead byte E1'],
+      [0xcfff, 'last with lead byte EC'],
+      [0xd000, 'first with lead byte ED'],
+      [0xd7ff, 'last before the surrogates'],
+      [0xe000, 'first after the surrogates'],
+      [0xfeff, 'byte order mark'],
+      [0xfffd, 'replacement character'],
+      [0x40000, 'first with lead byte F1'],
+      [0xfffff, 'last with lead byte F3'],
+      [0x100000, 'first with lead byte F4'],
+    ].map(([cp, why]) => fromCodePoint(`U+${hex(cp)}, ${why}`, cp, undefined, true)),
+  );
 
-  group('Code points above U+10FFFF in four bytes', [
-    [0x110000, 'first above Unicode'],
-    [0x13ffff, 'last with lead byte F4'],
-    [0x140000, 'first with lead byte F5'],
-    [0x1fffff, 'largest four-byte value'],
-  ].map(([cp, why]) => fromCodePoint(`U+${hex(cp)}, ${why}`, cp, 4, false)));
+  group(
+    'Code points above U+10FFFF in four bytes',
+    [
+      [0x110000, 'first above Unicode'],
+      [0x13ffff, 'last with lead byte F4'],
+      [0x140000, 'first with lead byte F5'],
+      [0x1fffff, 'largest four-byte value'],
+    ].map(([cp, why]) => fromCodePoint(`U+${hex(cp)}, ${why}`, cp, 4, false)),
+  );
 
-  group('Five- and six-byte sequences (removed by RFC 3629)',
+  group(
+    'Five- and six-byte sequences (removed by RFC 3629)',
     RANGES.slice(4).flatMap(({ length, first, last }) => [
       fromCodePoint(`U+${hex(first)}, first ${length}-byte value`, first, length, false),
       fromCodePoint(`U+${hex(last)}, last ${length}-byte value`, last, length, false),
-    ]));
+    ]),
+  );
 
   const continuations = Array.from({ length: 64 }, (_, k) => 0x80 + k);
   const continuationRun = (n) => Array.from({ length: n }, (_, k) => (k % 2 ? 0xbf : 0x80));
@@ -174,13 +192,23 @@ export function utf8VectorGroups() {
 
   // Each start byte of a class followed by a space, all concatenated; plus the
   // start bytes where valid ranges begin or end, singly.
-  const leadClasses = [[0xc0, 0xdf, 2], [0xe0, 0xef, 3], [0xf0, 0xf7, 4], [0xf8, 0xfb, 5], [0xfc, 0xfd, 6]];
+  const leadClasses = [
+    [0xc0, 0xdf, 2],
+    [0xe0, 0xef, 3],
+    [0xf0, 0xf7, 4],
+    [0xf8, 0xfb, 5],
+    [0xfc, 0xfd, 6],
+  ];
   group('Lonely start bytes followed by a space', [
-    ...leadClasses.map(([from, to, n]) => fromBytes(
-      `Every ${n}-byte start byte 0x${from.toString(16).toUpperCase()}..0x${to.toString(16).toUpperCase()}, each followed by a space`,
-      Array.from({ length: to - from + 1 }, (_, k) => [from + k, 0x20]).flat())),
+    ...leadClasses.map(([from, to, n]) =>
+      fromBytes(
+        `Every ${n}-byte start byte 0x${from.toString(16).toUpperCase()}..0x${to.toString(16).toUpperCase()}, each followed by a space`,
+        Array.from({ length: to - from + 1 }, (_, k) => [from + k, 0x20]).flat(),
+      ),
+    ),
     ...[0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4].map((b) =>
-      fromBytes(`Start byte 0x${b.toString(16).toUpperCase()} followed by a space`, [b, 0x20])),
+      fromBytes(`Start byte 0x${b.toString(16).toUpperCase()} followed by a space`, [b, 0x20]),
+    ),
   ]);
 
   // Drop the last byte of a well-formed encoding; for 2..4 bytes use the lowest
@@ -190,17 +218,30 @@ export function utf8VectorGroups() {
     ...[2, 3, 4].flatMap((length) => {
       const { first } = RANGES[length - 1];
       const last = length === 4 ? 0x10ffff : RANGES[length - 1].last;
-      return [[first, length], [last, length]];
+      return [
+        [first, length],
+        [last, length],
+      ];
     }),
-    ...RANGES.slice(4).flatMap(({ length, first, last }) => [[first, length], [last, length]]),
+    ...RANGES.slice(4).flatMap(({ length, first, last }) => [
+      [first, length],
+      [last, length],
+    ]),
   ].map(([cp, length]) => ({ cp, length, bytes: encodeCodePoint(cp, length).slice(0, -1) }));
-  group('Sequences with the last continuation byte missing', truncated.map(({ cp, length, bytes }) =>
-    fromBytes(`${length}-byte U+${hex(cp)} without its last byte (${hexBytes(bytes)})`, bytes)));
+  group(
+    'Sequences with the last continuation byte missing',
+    truncated.map(({ cp, length, bytes }) => fromBytes(`${length}-byte U+${hex(cp)} without its last byte (${hexBytes(bytes)})`, bytes)),
+  );
 
   group('Concatenated incomplete sequences', [
-    fromBytes('All 2..4-byte incomplete sequences above, concatenated',
-      truncated.filter((t) => t.length <= 4).flatMap((t) => t.bytes)),
-    fromBytes('All 2..6-byte incomplete sequences above, concatenated', truncated.flatMap((t) => t.bytes)),
+    fromBytes(
+      'All 2..4-byte incomplete sequences above, concatenated',
+      truncated.filter((t) => t.length <= 4).flatMap((t) => t.bytes),
+    ),
+    fromBytes(
+      'All 2..6-byte incomplete sequences above, concatenated',
+      truncated.flatMap((t) => t.bytes),
+    ),
   ]);
 
   // A character cut short by something that is not a continuation byte, in the
@@ -220,25 +261,38 @@ export function utf8VectorGroups() {
     fromBytes('0xFE 0xFE 0xFF 0xFF', [0xfe, 0xfe, 0xff, 0xff]),
   ]);
 
-  group('Overlong encodings of U+002F (solidus)', [2, 3, 4, 5, 6].map((length) =>
-    fromCodePoint(`U+002F in ${length} bytes`, 0x2f, length, false)));
+  group(
+    'Overlong encodings of U+002F (solidus)',
+    [2, 3, 4, 5, 6].map((length) => fromCodePoint(`U+002F in ${length} bytes`, 0x2f, length, false)),
+  );
 
   // The largest value of each length that still has a shorter form.
-  group('Maximum overlong sequences', [2, 3, 4, 5, 6].map((length) => {
-    const cp = RANGES[length - 2].last;
-    return fromCodePoint(`U+${hex(cp)} in ${length} bytes`, cp, length, false);
-  }));
+  group(
+    'Maximum overlong sequences',
+    [2, 3, 4, 5, 6].map((length) => {
+      const cp = RANGES[length - 2].last;
+      return fromCodePoint(`U+${hex(cp)} in ${length} bytes`, cp, length, false);
+    }),
+  );
 
-  group('Overlong encodings of U+0000', [2, 3, 4, 5, 6].map((length) =>
-    fromCodePoint(`U+0000 in ${length} bytes`, 0, length, false)));
+  group(
+    'Overlong encodings of U+0000',
+    [2, 3, 4, 5, 6].map((length) => fromCodePoint(`U+0000 in ${length} bytes`, 0, length, false)),
+  );
 
   const highs = [0xd800, 0xdb7f, 0xdb80, 0xdbff];
   const lows = [0xdc00, 0xdf80, 0xdfff];
-  group('Single UTF-16 surrogates', [...highs, ...lows].map((cp) =>
-    fromCodePoint(`Lone surrogate U+${hex(cp)}`, cp, 3, false)));
+  group(
+    'Single UTF-16 surrogates',
+    [...highs, ...lows].map((cp) => fromCodePoint(`Lone surrogate U+${hex(cp)}`, cp, 3, false)),
+  );
 
-  group('Paired UTF-16 surrogates', highs.flatMap((high) => [0xdc00, 0xdfff].map((low) =>
-    fromCodePoints(`Surrogate pair U+${hex(high)} U+${hex(low)}`, [high, low], false))));
+  group(
+    'Paired UTF-16 surrogates',
+    highs.flatMap((high) =>
+      [0xdc00, 0xdfff].map((low) => fromCodePoints(`Surrogate pair U+${hex(high)} U+${hex(low)}`, [high, low], false)),
+    ),
+  );
 
   // Noncharacters are reserved for internal use but are valid UTF-8 (RFC 3629
   // only excludes surrogates and values above U+10FFFF); a validator that
@@ -250,8 +304,7 @@ export function utf8VectorGroups() {
     fromCodePoints('Noncharacters U+FDD0..U+FDEF', fdd, true),
     ...Array.from({ length: 17 }, (_, plane) => {
       const base = plane * 0x10000;
-      return fromCodePoints(`Noncharacters U+${hex(base + 0xfffe)} U+${hex(base + 0xffff)}`,
-        [base + 0xfffe, base + 0xffff], true);
+      return fromCodePoints(`Noncharacters U+${hex(base + 0xfffe)} U+${hex(base + 0xffff)}`, [base + 0xfffe, base + 0xffff], true);
     }),
   ]);
 

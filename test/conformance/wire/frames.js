@@ -33,8 +33,15 @@ export function randomMaskKey() {
  *   real length, for lying headers.
  */
 export function buildFrame({
-  opcode, payload, fin = true, rsv1 = false, rsv2 = false, rsv3 = false,
-  mask = false, lengthForm = 'minimal', declaredLength,
+  opcode,
+  payload,
+  fin = true,
+  rsv1 = false,
+  rsv2 = false,
+  rsv3 = false,
+  mask = false,
+  lengthForm = 'minimal',
+  declaredLength,
 }) {
   const body = toBytes(payload);
   const length = declaredLength ?? body.length;

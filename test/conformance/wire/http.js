@@ -6,7 +6,9 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD = 64 * 1024;
 
 export function acceptFor(key) {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 export function newKey() {
@@ -61,8 +63,7 @@ export class HeadReader {
   }
 }
 
-const hasToken = (value, token) =>
-  (value ?? '').split(',').some((part) => part.trim().toLowerCase() === token);
+const hasToken = (value, token) => (value ?? '').split(',').some((part) => part.trim().toLowerCase() === token);
 
 /** Problems with a 101 response to a request sent with `key`; [] when it is right. */
 export function checkSwitchingResponse(head, key) {

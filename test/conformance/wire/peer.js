@@ -34,9 +34,9 @@ export class Peer {
     this.pings = [];
     this.marks = [];
     this.violation = null;
-    this.peerClose = null;        // { code, reason, marks, initiated, at }
-    this.closeSent = null;        // { code, at }
-    this.message = null;          // the data message being assembled
+    this.peerClose = null; // { code, reason, marks, initiated, at }
+    this.closeSent = null; // { code, at }
+    this.message = null; // the data message being assembled
     this.peerEndedTcp = false;
     this.harnessEndedTcp = false;
     this.tcpTimedOut = false;
@@ -51,7 +51,9 @@ export class Peer {
       this.codec?.close();
       this.wake();
     });
-    socket.on('error', (err) => { this.socketError ??= err.code ?? err.message; });
+    socket.on('error', (err) => {
+      this.socketError ??= err.code ?? err.message;
+    });
     socket.on('end', () => {
       this.peerEndedTcp = !this.harnessEndedTcp;
       this.wake();
@@ -126,17 +128,27 @@ export class Peer {
     for (let at = 0; at < body.length; at += fragmentSize) {
       const first = at === 0;
       const fin = at + fragmentSize >= body.length;
-      const sent = await this.send({
-        opcode: first ? opcode : OP.CONT, payload: body.subarray(at, at + fragmentSize), fin, rsv1: compress && first,
-      }, { chop, delayMs });
+      const sent = await this.send(
+        {
+          opcode: first ? opcode : OP.CONT,
+          payload: body.subarray(at, at + fragmentSize),
+          fin,
+          rsv1: compress && first,
+        },
+        { chop, delayMs },
+      );
       if (!sent) return false;
     }
     return true;
   }
 
-  ping(payload) { return this.send({ opcode: OP.PING, payload }); }
+  ping(payload) {
+    return this.send({ opcode: OP.PING, payload });
+  }
 
-  pong(payload) { return this.send({ opcode: OP.PONG, payload }); }
+  pong(payload) {
+    return this.send({ opcode: OP.PONG, payload });
+  }
 
   /** Starts the closing handshake (no code: an empty close payload). */
   sendClose(code, reason = '') {
@@ -268,7 +280,11 @@ export class Peer {
       return this.violate('a close reason that is not valid UTF-8');
     }
     this.peerClose = {
-      code, reason, marks: frame.marks, initiated: this.closeSent === null, at: performance.now() - this.startedAt,
+      code,
+      reason,
+      marks: frame.marks,
+      initiated: this.closeSent === null,
+      at: performance.now() - this.startedAt,
     };
     // Answer as a correct endpoint would: echo the code, then (as the server) end TCP.
     const answered = this.closeSent ? Promise.resolve() : this.sendClose(p.length >= 2 ? code : undefined);

@@ -75,8 +75,10 @@ async function client(port, options) {
     return { events, connectError: describeError(err) };
   }
   // connect() returns at once; a refusal (policy or network) surfaces on `opened`.
-  const opened = socket.opened.then((info) => ({ ok: true, info: { remoteAddress: info?.remoteAddress ?? null } }),
-    (err) => ({ ok: false, error: describeError(err) }));
+  const opened = socket.opened.then(
+    (info) => ({ ok: true, info: { remoteAddress: info?.remoteAddress ?? null } }),
+    (err) => ({ ok: false, error: describeError(err) }),
+  );
 
   const ws = new WebSocket(`ws://127.0.0.1:${port}/echo`, [], {
     stream: { readable: socket.readable, writable: socket.writable },
@@ -99,9 +101,11 @@ async function client(port, options) {
         events.push({ type: 'message', kind: 'string', data });
       } else if (data instanceof ArrayBuffer) {
         const bytes = new Uint8Array(data);
-        events.push(bytes.length > 64
-          ? { type: 'message', kind: 'arraybuffer', length: bytes.length, fnv1a: fnv1a(bytes) }
-          : { type: 'message', kind: 'arraybuffer', hex: hex(bytes) });
+        events.push(
+          bytes.length > 64
+            ? { type: 'message', kind: 'arraybuffer', length: bytes.length, fnv1a: fnv1a(bytes) }
+            : { type: 'message', kind: 'arraybuffer', hex: hex(bytes) },
+        );
       } else {
         events.push({ type: 'message', kind: Object.prototype.toString.call(data) });
       }
@@ -118,12 +122,13 @@ async function client(port, options) {
       resolve();
     });
   });
-  const timedOut = await Promise.race([
-    done.then(() => false),
-    new Promise((resolve) => setTimeout(() => resolve(true), 10_000)),
-  ]);
+  const timedOut = await Promise.race([done.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 10_000))]);
   if (timedOut) {
-    try { await socket.close(); } catch { /* already gone */ }
+    try {
+      await socket.close();
+    } catch {
+      /* already gone */
+    }
   }
   return {
     backend,
