@@ -362,9 +362,13 @@ export class Connection {
    * the first fragment (deflate negotiated, `compress` not false, at least the threshold).
    */
   send(data: Uint8Array, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
-    const plan = this.plan(data.length, isBinary, options);
-    this.sendPlanned(plan, data, callback);
-    if (plan.fin) this.releaseHeldForFragments();
+    // The common case (uncompressed) decides the header in locals: no plan object per message.
+    const fin = options.fin !== false;
+    const opcode = this.nextOpcode(data.length, isBinary, fin, options);
+    const mask = options.mask ?? this.maskFrames;
+    if (!this.sendingCompressed) this.writeInOrder(opcode, data, fin, mask, callback);
+    else this.sendPlanned(this.planOf(opcode, fin, mask), data, callback);
+    if (fin) this.releaseHeldForFragments();
   }
 
   /**
@@ -372,9 +376,11 @@ export class Connection {
    * later frames wait while it is read (as in ws).
    */
   sendBlob(blob: BlobLike, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
-    const plan = this.plan(blob.size, isBinary, options);
+    // Decided now, in call order (a later send may continue a fragmented message).
+    const fin = options.fin !== false;
+    const plan = this.planOf(this.nextOpcode(blob.size, isBinary, fin, options), fin, options.mask ?? this.maskFrames);
     this.afterBlob(blob, callback, (bytes) => this.sendPlanned(plan, bytes, callback));
-    if (plan.fin) this.releaseHeldForFragments();
+    if (fin) this.releaseHeldForFragments();
   }
 
   /** A ping or pong whose payload is a Blob (at most 125 bytes: the caller checked). */
@@ -401,17 +407,24 @@ export class Connection {
     );
   }
 
-  private plan(size: number, isBinary: boolean, options: SendFlags): FramePlan {
-    const fin = options.fin !== false;
+  /**
+   * The opcode of the next data frame (Continuation inside a fragmented message). The first
+   * fragment decides whether the message is compressed (sendingCompressed).
+   */
+  private nextOpcode(size: number, isBinary: boolean, fin: boolean, options: SendFlags): number {
     let opcode: number = Opcode.Continuation;
-    let rsv1 = false;
     if (this.sendingOpcode === 0) {
       opcode = isBinary ? Opcode.Binary : Opcode.Text;
       this.sendingCompressed = this.compressor !== undefined && options.compress !== false && size >= this.threshold;
-      rsv1 = this.sendingCompressed;
     }
     this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
-    return { opcode, fin, compressed: this.sendingCompressed, rsv1, mask: options.mask ?? this.maskFrames };
+    return opcode;
+  }
+
+  /** The frame decisions kept for a send that waits (a compression or a Blob read). RSV1 marks the first fragment only. */
+  private planOf(opcode: number, fin: boolean, mask: boolean): FramePlan {
+    const compressed = this.sendingCompressed;
+    return { opcode, fin, compressed, rsv1: compressed && opcode !== Opcode.Continuation, mask };
   }
 
   private sendPlanned(plan: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
