@@ -8,8 +8,8 @@ import { ROLES, hex } from './corpus.js';
 /** Small payloads as hex, big ones as length + hash: events stay cheap to compare and to print. */
 const digest = (d) => (d.length <= 64 ? hex(d) : `${d.length}:${createHash('sha256').update(d).digest('hex').slice(0, 16)}`);
 
-/** The error pairs the decoder is documented to produce (src/codec/errors.ts, close.ts). */
-const KNOWN_ERRORS = {
+/** The error pairs the decoder is documented to produce (src/codec/errors.ts, close.ts); the differential tests check against the same list. */
+export const KNOWN_ERRORS = {
   1002: [
     'WS_ERR_EXPECTED_MASK',
     'WS_ERR_UNEXPECTED_MASK',
