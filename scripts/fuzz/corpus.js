@@ -157,8 +157,8 @@ function corpusStream(rng, role, shape) {
 /**
  * Corpus streams by shape, with how often an input starts from each: the big shapes
  * are costly (a 1 MiB input takes ~100× a typical one), so they are picked rarely.
+ * @type {Array<[string, number, number]>} shape, streams per role, pick probability
  */
-/** @type {Array<[string, number, number]>} shape, streams per role, pick probability */
 const SHAPES = [
   ['mixed', 300, 0.963],
   ['opcodes', 20, 0.03],
