@@ -1,44 +1,27 @@
-// One WebSocket connection after the handshake, sans-I/O: bytes in through receive(),
-// bytes out through a Transport, events out through ConnectionEvents. It owns the rules
-// that span frames: the closing handshake both ways, auto-pong and its flood guard,
-// failing with the right close code, and permessage-deflate's ordering (a compressed
-// message holds back everything behind it until it is inflated; a compressed send holds
-// back every later frame until it is deflated).
+// One WebSocket connection after the handshake. Transport-agnostic, not sans-I/O: bytes
+// come in through receive(), go out through a Transport it is given, events go out
+// through ConnectionEvents, and its one timer (the close timeout) runs on an injected
+// Clock. It owns the rules that span frames: the closing handshake both ways, auto-pong
+// and its flood guard, failing with the right close code, and permessage-deflate's
+// ordering (a compressed message holds back everything received behind it until it is
+// inflated; a compressed send holds back every later send until it is deflated).
+//
+// Its state is one ConnectionState (connection-state.ts), changed only by moveTo(); its
+// sends go through one ordered SendQueue (send-queue.ts).
 
 import { isValidUtf8 } from '../backend/js.js';
 import type { Backend } from '../backend/types.js';
 import { encodeClosePayload } from '../codec/close.js';
 import { CloseCode, Opcode } from '../codec/constants.js';
 import { FrameDecoder } from '../codec/decoder.js';
-import { encodeFrame } from '../codec/encoder.js';
 import { invalidUtf8, ProtocolError } from '../codec/errors.js';
+import { canMove, ConnectionState, InvalidStateError, READY_STATE, ReadyState } from './connection-state.js';
 import type { MessageCompressor } from './deflate.js';
+import { type BlobLike, deflateOf, type FrameHeader, frameOf, SendQueue } from './send-queue.js';
+import { type Clock, systemClock, type Transport, type WriteCallback } from './transport.js';
 
-export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-export type WriteCallback = (err?: Error | null) => void;
-
-/** What the connection needs from whatever carries its bytes. */
-export interface Transport {
-  /** Writes the chunks in order, as one write where the transport can. */
-  write(chunks: Uint8Array[], callback?: WriteCallback): void;
-  /** Sends EOF after what is written (TCP half-close); reading goes on. */
-  end(): void;
-  /** Drops the connection now. */
-  destroy(): void;
-  /** Backpressure on receive: stop / start delivering bytes to receive(). */
-  pauseReading(): void;
-  resumeReading(): void;
-  /**
-   * Bytes written that the other side has not taken yet (a socket's write queue). The
-   * ping-flood guard only trips while this is above 0: pongs that are merely waiting
-   * for the end of a read are not a flood. Without it, the pong count alone decides.
-   */
-  writeBacklog?(): number;
-  /** Whether the transport was destroyed (before it reports closed): nothing more can be written. */
-  isDestroyed?(): boolean;
-}
+export { ConnectionState, InvalidStateError, ReadyState };
+export type { BlobLike, Clock, Transport, WriteCallback };
 
 export interface ConnectionEvents {
   message(data: Uint8Array, isBinary: boolean): void;
@@ -60,6 +43,8 @@ export interface ConnectionOptions {
   maxPendingPongs?: number;
   /** After our close frame, how long to wait for the transport to close (default 30 s). */
   closeTimeout?: number;
+  /** The timers (default: the platform's); tests pass one they control. */
+  clock?: Clock;
   /** The negotiated permessage-deflate state, if any. */
   compressor?: MessageCompressor;
   /** Messages under this many bytes go out uncompressed (default 1024). */
@@ -69,59 +54,16 @@ export interface ConnectionOptions {
   generateMask?: (key: Uint8Array) => void;
 }
 
-const enum Kind {
-  Message,
-  Inflate,
-  Ping,
-  Pong,
-  Close,
-  Error,
-}
-
-interface Pending {
-  kind: Kind;
-  data?: Uint8Array;
-  isBinary?: boolean;
-  code?: number;
-  reason?: string;
-  error?: ProtocolError;
-}
+/** What the decoder read, in order, while it waits to be delivered (behind an inflation or pause()). */
+type Received =
+  | { kind: 'message'; data: Uint8Array; isBinary: boolean }
+  | { kind: 'inflate'; data: Uint8Array; isBinary: boolean }
+  | { kind: 'ping'; data: Uint8Array }
+  | { kind: 'pong'; data: Uint8Array }
+  | { kind: 'close'; code: number; reason: string }
+  | { kind: 'error'; error: ProtocolError };
 
 const EMPTY = new Uint8Array(0);
-
-/** A send waiting its turn; its callback hears an error if the connection goes first. */
-interface QueuedSend {
-  bytes: number;
-  run(): void;
-  callback?: WriteCallback;
-}
-
-const enum Wait {
-  Nothing,
-  Compression,
-  Blob,
-}
-
-/** The part of a Blob a send needs (Node's and the web's Blob both have it). */
-export interface BlobLike {
-  readonly size: number;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-/** A data frame's header decisions, made when send() is called (order matters for fragments). */
-interface FramePlan {
-  opcode: number;
-  fin: boolean;
-  compressed: boolean;
-  rsv1: boolean;
-  mask: boolean;
-}
-
-function droppedMessage(waited: Wait): string {
-  if (waited === Wait.Compression) return 'The socket was closed while data was being compressed';
-  if (waited === Wait.Blob) return 'The socket was closed while the blob was being read';
-  return 'The connection is closed';
-}
 
 export interface SendFlags {
   compress?: boolean;
@@ -132,47 +74,36 @@ export interface SendFlags {
 const NO_FLAGS: SendFlags = {};
 
 export class Connection {
-  readyState: ReadyState = ReadyState.OPEN;
   /** The code and reason of the peer's close frame; 1006 until one arrives. */
   closeCode: number = CloseCode.Abnormal;
   closeReason = '';
-  closeFrameSent = false;
-  closeFrameReceived = false;
-  /** Bytes accepted by send() that wait behind a compression (the transport counts the rest). */
-  queuedBytes = 0;
+
+  private current: ConnectionState = ConnectionState.Open;
+  // What happened, kept apart from the state because 'close' reports it (wasClean).
+  private sentCloseFrame = false;
+  private receivedCloseFrame = false;
 
   private readonly decoder: FrameDecoder;
+  private readonly queue: SendQueue;
   private readonly maskFrames: boolean;
-  private readonly generateMask: ((key: Uint8Array) => void) | undefined;
   private readonly autoPong: boolean;
   private readonly maxPendingPongs: number;
   private readonly closeTimeout: number;
+  private readonly clock: Clock;
   private readonly compressor: MessageCompressor | undefined;
   private readonly threshold: number;
   private readonly validateUtf8: boolean;
 
-  // Receive side: events held back by an inflation or by pause().
-  private readonly inbox: Pending[] = [];
+  // Receive side: what was read and is held back (behind an inflation or pause()), in order.
+  private readonly inbox: Received[] = [];
   private inflating = false;
   private paused = false;
   private readingPaused = false;
-  private transportGone = false;
-  // Send side: frames held back while an earlier send waits for its bytes (a compression,
-  // or a Blob being read). `waitingFor` says which, for the error a dropped send gets.
-  private outbox: QueuedSend[] = [];
-  private waitingFor: Wait = Wait.Nothing;
-  /** The callback of the send being waited for: told at once if the transport goes first. */
-  private waitingCallback: WriteCallback | undefined;
-  private waitingBytes = 0;
+  // Send side: the opcode of the fragmented message being sent (0: none) and whether it is compressed.
   private sendingOpcode = 0;
   private sendingCompressed = false;
-  // Broadcast writes that came while send() was in the middle of a fragmented message (fin
-  // false): a data frame may not come between its fragments (RFC 6455 §5.4), so they wait
-  // for the last fragment. Their bytes count in queuedBytes (bufferedAmount) meanwhile.
-  private heldForFragments: QueuedSend[] = [];
   private pendingPongs = 0;
-  private flooded = false;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private closeTimer: unknown = undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -180,13 +111,19 @@ export class Connection {
     options: ConnectionOptions,
   ) {
     this.maskFrames = options.role === 'client';
-    this.generateMask = options.generateMask;
     this.autoPong = options.autoPong !== false;
     this.maxPendingPongs = options.maxPendingPongs ?? 128;
     this.closeTimeout = options.closeTimeout ?? 30_000;
+    this.clock = options.clock ?? systemClock;
     this.compressor = options.compressor;
     this.threshold = options.compressThreshold ?? 1024;
     this.validateUtf8 = !options.skipUtf8Validation;
+    this.queue = new SendQueue({
+      transport,
+      compressor: this.compressor,
+      generateMask: options.generateMask,
+      onFailure: (err) => this.fail(err),
+    });
     this.decoder = new FrameDecoder(
       {
         role: options.role,
@@ -199,33 +136,29 @@ export class Connection {
     );
   }
 
-  // ---- the decoder's events (methods, not closures: a server keeps thousands of these) ----
+  // ---- state ----
 
-  onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
-    if (compressed) this.hold({ kind: Kind.Inflate, data, isBinary });
-    else if (this.inbox.length === 0 && !this.paused) this.events.message(data, isBinary);
-    else this.hold({ kind: Kind.Message, data, isBinary });
+  get state(): ConnectionState {
+    return this.current;
   }
 
-  onPing(data: Uint8Array): void {
-    this.deliver({ kind: Kind.Ping, data });
+  get readyState(): ReadyState {
+    return READY_STATE[this.current];
   }
 
-  onPong(data: Uint8Array): void {
-    this.deliver({ kind: Kind.Pong, data });
+  /** Our close frame was queued (it leaves after everything sent before it). */
+  get closeFrameSent(): boolean {
+    return this.sentCloseFrame;
   }
 
-  onClose(code: number, reason: string): void {
-    this.deliver({ kind: Kind.Close, code, reason });
+  /** The peer's close frame was delivered. */
+  get closeFrameReceived(): boolean {
+    return this.receivedCloseFrame;
   }
 
-  onError(error: ProtocolError): void {
-    this.deliver({ kind: Kind.Error, error });
-  }
-
-  /** Bytes from the transport. Takes ownership of `chunk` (it may be unmasked in place). */
-  receive(chunk: Uint8Array): void {
-    this.decoder.push(chunk);
+  /** Bytes accepted by a send and not yet handed to the transport (the transport counts the rest). */
+  get queuedBytes(): number {
+    return this.queue.bufferedBytes;
   }
 
   /** Whether receive() has stopped delivering (user pause or a backlog). */
@@ -233,16 +166,56 @@ export class Connection {
     return this.paused;
   }
 
+  /** The one place the state changes; a move the table does not allow is a bug here. */
+  private moveTo(next: ConnectionState): void {
+    if (!canMove(this.current, next)) throw new Error(`wscodec: no move from connection state ${this.current} to ${next}`);
+    this.current = next;
+  }
+
+  /** Sends are for an open connection only (the WebSocket layers check first and answer in the API's words). */
+  private requireOpen(action: string): void {
+    if (this.current !== ConnectionState.Open) throw new InvalidStateError(action, this.current);
+  }
+
+  // ---- the decoder's events (methods, not closures: a server keeps thousands of these) ----
+
+  onMessage(data: Uint8Array, isBinary: boolean, compressed: boolean): void {
+    if (compressed) this.hold({ kind: 'inflate', data, isBinary });
+    else if (this.inbox.length === 0 && !this.paused) this.events.message(data, isBinary);
+    else this.hold({ kind: 'message', data, isBinary });
+  }
+
+  onPing(data: Uint8Array): void {
+    this.deliver({ kind: 'ping', data });
+  }
+
+  onPong(data: Uint8Array): void {
+    this.deliver({ kind: 'pong', data });
+  }
+
+  onClose(code: number, reason: string): void {
+    this.deliver({ kind: 'close', code, reason });
+  }
+
+  onError(error: ProtocolError): void {
+    this.deliver({ kind: 'error', error });
+  }
+
+  /** Bytes from the transport. Takes ownership of `chunk` (it may be unmasked in place). */
+  receive(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
   // ---- receive side ----
 
-  private deliver(item: Pending): void {
+  private deliver(item: Received): void {
     if (this.inbox.length === 0 && !this.paused) this.dispatch(item);
     else this.hold(item);
   }
 
-  private hold(item: Pending): void {
+  private hold(item: Received): void {
     this.inbox.push(item);
-    if (!this.readingPaused && !this.transportGone) {
+    if (!this.readingPaused && this.current !== ConnectionState.Draining) {
       // Stop reading until the backlog is delivered: nothing received may pile up unbounded.
       this.readingPaused = true;
       this.transport.pauseReading();
@@ -250,34 +223,42 @@ export class Connection {
     this.drain();
   }
 
-  private dispatch(item: Pending): void {
+  private dispatch(item: Received): void {
     switch (item.kind) {
-      case Kind.Message:
-        this.events.message(item.data!, item.isBinary!);
+      case 'message':
+        this.events.message(item.data, item.isBinary);
         break;
-      case Kind.Ping:
-        if (this.autoPong) this.answerPing(item.data!);
-        this.events.ping(item.data!);
+      case 'ping':
+        if (this.autoPong) this.answerPing(item.data);
+        this.events.ping(item.data);
         break;
-      case Kind.Pong:
-        this.events.pong(item.data!);
+      case 'pong':
+        this.events.pong(item.data);
         break;
-      case Kind.Close:
-        this.peerClosed(item.code!, item.reason!);
+      case 'close':
+        this.peerClosed(item.code, item.reason);
         break;
-      case Kind.Error:
-        this.fail(item.error!);
+      case 'error':
+        this.fail(item.error);
         break;
+      case 'inflate':
+        throw new Error('wscodec: a compressed message is delivered only once inflated');
     }
   }
 
+  /**
+   * Delivers held items in order. Everything before a close frame is delivered first (as
+   * ws does), so the close frame is answered in the same step as the last of them: it
+   * waits for no timer, read or write.
+   */
   private drain(): void {
     const inbox = this.inbox;
+    const draining = this.current === ConnectionState.Draining;
     // Once the transport is gone everything received is delivered, paused or not (as in
     // ws, which reads the socket's last bytes on close); isPaused still says what the user set.
-    while (inbox.length > 0 && (!this.paused || this.transportGone) && !this.inflating) {
+    while (inbox.length > 0 && (!this.paused || draining) && !this.inflating) {
       const item = inbox[0];
-      if (item.kind === Kind.Inflate) {
+      if (item.kind === 'inflate') {
         this.inflate(item);
         return;
       }
@@ -285,73 +266,79 @@ export class Connection {
       this.dispatch(item);
     }
     if (inbox.length > 0 || this.inflating) return;
-    if (this.transportGone) this.finishClose();
+    if (this.current === ConnectionState.Draining) this.finishClose();
     else if (this.readingPaused && !this.paused) {
       this.readingPaused = false;
       this.transport.resumeReading();
     }
   }
 
-  private inflate(item: Pending): void {
+  private inflate(item: Extract<Received, { kind: 'inflate' }>): void {
     this.inflating = true;
-    this.compressor!.decompress(item.data!, (err, data) => {
+    this.compressor!.decompress(item.data, (err, data) => {
       this.inflating = false;
-      if (this.readyState === ReadyState.CLOSED) return;
+      if (this.current === ConnectionState.Closed) return;
+      // The inflated message (or why it failed) takes the compressed one's place at the head.
+      let error: ProtocolError | undefined;
       if (err) {
-        item.kind = Kind.Error;
-        item.error =
+        error =
           err instanceof ProtocolError ? err : new ProtocolError(err.message, CloseCode.InvalidPayload, 'WS_ERR_INVALID_COMPRESSED_DATA');
       } else if (!item.isBinary && this.validateUtf8 && !isValidUtf8(data!)) {
-        item.kind = Kind.Error;
-        item.error = invalidUtf8('a compressed text message');
-      } else {
-        item.kind = Kind.Message;
-        item.data = data;
+        error = invalidUtf8('a compressed text message');
       }
+      this.inbox[0] = error !== undefined ? { kind: 'error', error } : { kind: 'message', data: data!, isBinary: item.isBinary };
       this.drain();
     });
   }
 
   private answerPing(data: Uint8Array): void {
-    if (this.closeFrameSent || this.flooded) return;
+    // After our close frame (or once nothing more is sent) a ping goes unanswered.
+    if (this.current !== ConnectionState.Open) return;
     const transport = this.transport;
     if (this.pendingPongs >= this.maxPendingPongs && (transport.writeBacklog === undefined || transport.writeBacklog() > 0)) {
       // The peer pings faster than it reads our pongs: every answer would only queue up.
       // No close frame: a peer that does not read would never see it. The rest of the
       // read is dropped with the connection, so this is reported once.
-      this.flooded = true;
-      this.readyState = ReadyState.CLOSING;
+      this.moveTo(ConnectionState.Closing);
       this.decoder.stop();
       this.events.error(new ProtocolError('Ping flood: pongs are not being read', CloseCode.PolicyViolation, 'WS_ERR_PING_FLOOD'));
       transport.destroy();
       return;
     }
     this.pendingPongs++;
-    this.sendControl(Opcode.Pong, data, () => this.pendingPongs--);
+    this.queue.frame(Opcode.Pong, data, true, false, this.maskFrames, () => this.pendingPongs--);
   }
 
+  /** The peer's close frame, in its turn: answered at once (RFC 6455 §5.5.1), then EOF after our writes. */
   private peerClosed(code: number, reason: string): void {
-    this.closeFrameReceived = true;
+    this.receivedCloseFrame = true;
     this.closeCode = code;
     this.closeReason = reason;
-    if (!this.closeFrameSent) {
-      // Echo the peer's status (RFC 6455 §5.5.1), as ws does.
-      if (code === CloseCode.NoStatus) this.sendClose(undefined, '');
-      else this.sendClose(code, reason);
+    if (this.current === ConnectionState.Open) {
+      // Echo the peer's status, as ws does. A write may re-enter (a transport that delivers
+      // synchronously); the state says where things stand once it returns.
+      this.moveTo(ConnectionState.RemoteClosing);
+      this.queueCloseFrame(code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code, reason));
+      if ((this.current as ConnectionState) !== ConnectionState.RemoteClosing) return;
+    } else if (this.current !== ConnectionState.LocalClosing) {
+      return; // Closing or Draining: nothing more is sent; the code is kept for 'closed'.
     }
-    this.readyState = ReadyState.CLOSING;
-    this.endAfterWrites();
+    this.moveTo(ConnectionState.Closing);
+    this.queue.end();
     this.startCloseTimer();
   }
 
   /** Fail the connection (RFC 6455 §7.1.7): close frame with the error's code, then close. */
   private fail(err: ProtocolError): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    if (!this.closeFrameSent) this.sendClose(err.closeCode, '');
-    this.readyState = ReadyState.CLOSING;
+    const state = this.current;
+    if (state === ConnectionState.Closed) return;
     this.decoder.stop();
-    this.endAfterWrites();
-    this.startCloseTimer();
+    if (state === ConnectionState.Open || state === ConnectionState.LocalClosing || state === ConnectionState.RemoteClosing) {
+      this.moveTo(ConnectionState.Closing);
+      if (!this.sentCloseFrame) this.queueCloseFrame(encodeClosePayload(err.closeCode, ''));
+      this.queue.end();
+      this.startCloseTimer();
+    }
     this.events.error(err);
   }
 
@@ -362,169 +349,57 @@ export class Connection {
    * the first fragment (deflate negotiated, `compress` not false, at least the threshold).
    */
   send(data: Uint8Array, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
-    // The common case (uncompressed) decides the header in locals: no plan object per message.
+    this.requireOpen('send a message');
+    // The common case (uncompressed) decides the header in locals: no object per message.
     const fin = options.fin !== false;
     const opcode = this.nextOpcode(data.length, isBinary, fin, options);
     const mask = options.mask ?? this.maskFrames;
-    if (!this.sendingCompressed) this.writeInOrder(opcode, data, fin, mask, callback);
-    else this.sendPlanned(this.planOf(opcode, fin, mask), data, callback);
-    if (fin) this.releaseHeldForFragments();
+    if (!this.sendingCompressed) this.queue.frame(opcode, data, fin, false, mask, callback);
+    else this.queue.deflate(this.compressedHeader(opcode, fin, mask), data, callback);
+    if (fin) this.queue.unpark();
   }
 
   /**
    * Sends a Blob's bytes as send() would, in order with everything sent before and after:
-   * later frames wait while it is read (as in ws).
+   * later sends wait while it is read (as in ws).
    */
   sendBlob(blob: BlobLike, isBinary: boolean, options: SendFlags = NO_FLAGS, callback?: WriteCallback): void {
+    this.requireOpen('send a message');
     // Decided now, in call order (a later send may continue a fragmented message).
     const fin = options.fin !== false;
-    const plan = this.planOf(this.nextOpcode(blob.size, isBinary, fin, options), fin, options.mask ?? this.maskFrames);
-    this.afterBlob(blob, callback, (bytes) => this.sendPlanned(plan, bytes, callback));
-    if (fin) this.releaseHeldForFragments();
+    const opcode = this.nextOpcode(blob.size, isBinary, fin, options);
+    const mask = options.mask ?? this.maskFrames;
+    if (this.sendingCompressed) {
+      const header = this.compressedHeader(opcode, fin, mask);
+      this.queue.blob(blob, (bytes) => deflateOf(header, bytes, callback), callback);
+    } else {
+      const header: FrameHeader = { opcode, fin, rsv1: false, mask };
+      this.queue.blob(blob, (bytes) => frameOf(header, bytes, callback), callback);
+    }
+    if (fin) this.queue.unpark();
   }
 
   /** A ping or pong whose payload is a Blob (at most 125 bytes: the caller checked). */
   sendControlBlob(opcode: typeof Opcode.Ping | typeof Opcode.Pong, blob: BlobLike, callback?: WriteCallback, mask = this.maskFrames): void {
-    this.afterBlob(blob, callback, (bytes) => this.sendControl(opcode, bytes, callback, mask));
-  }
-
-  /** Queues reading `blob`; `write` sends its bytes when it is this send's turn. */
-  private afterBlob(blob: BlobLike, callback: WriteCallback | undefined, write: (bytes: Uint8Array) => void): void {
-    this.enqueue(
-      blob.size,
-      () => {
-        this.startWait(Wait.Blob, blob.size, callback);
-        blob.arrayBuffer().then(
-          (buffer) => this.resumeAfterWait(callback, () => write(new Uint8Array(buffer))),
-          (err: Error) =>
-            this.resumeAfterWait(callback, () => {
-              callback?.(err);
-              this.fail(new ProtocolError(`Reading a Blob failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_BLOB_READ_FAILED'));
-            }),
-        );
-      },
-      callback,
-    );
-  }
-
-  /**
-   * The opcode of the next data frame (Continuation inside a fragmented message). The first
-   * fragment decides whether the message is compressed (sendingCompressed).
-   */
-  private nextOpcode(size: number, isBinary: boolean, fin: boolean, options: SendFlags): number {
-    let opcode: number = Opcode.Continuation;
-    if (this.sendingOpcode === 0) {
-      opcode = isBinary ? Opcode.Binary : Opcode.Text;
-      this.sendingCompressed = this.compressor !== undefined && options.compress !== false && size >= this.threshold;
-    }
-    this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
-    return opcode;
-  }
-
-  /** The frame decisions kept for a send that waits (a compression or a Blob read). RSV1 marks the first fragment only. */
-  private planOf(opcode: number, fin: boolean, mask: boolean): FramePlan {
-    const compressed = this.sendingCompressed;
-    return { opcode, fin, compressed, rsv1: compressed && opcode !== Opcode.Continuation, mask };
-  }
-
-  private sendPlanned(plan: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
-    if (!plan.compressed) this.writeInOrder(plan.opcode, data, plan.fin, plan.mask, callback);
-    else this.enqueueCompressed(plan, data, callback);
-  }
-
-  /** Later sends wait until resumeAfterWait; the bytes count in bufferedAmount meanwhile. */
-  private startWait(kind: Wait, bytes: number, callback: WriteCallback | undefined): void {
-    this.waitingFor = kind;
-    this.waitingCallback = callback;
-    this.waitingBytes = bytes;
-    this.queuedBytes += bytes;
-  }
-
-  private releaseHeldForFragments(): void {
-    if (this.heldForFragments.length === 0) return;
-    const held = this.heldForFragments;
-    this.heldForFragments = [];
-    for (const item of held) {
-      this.queuedBytes -= item.bytes;
-      item.run();
-    }
-  }
-
-  private enqueueCompressed({ opcode, fin, rsv1, mask }: FramePlan, data: Uint8Array, callback?: WriteCallback): void {
-    this.enqueue(data.length, () => {
-      this.startWait(Wait.Compression, data.length, callback);
-      this.compressor!.compress(data, fin, (err, compressed) => {
-        this.resumeAfterWait(callback, () => {
-          if (err) {
-            callback?.(err);
-            this.fail(
-              err instanceof ProtocolError
-                ? err
-                : new ProtocolError(`Compression failed: ${err.message}`, CloseCode.InternalError, 'WS_ERR_COMPRESSION_FAILED'),
-            );
-          } else {
-            this.writeFrame(opcode, compressed!, fin, rsv1, mask, callback);
-          }
-        });
-      });
-    });
-  }
-
-  /**
-   * The end of a wait (a compression or a Blob read): `write` puts out the frame that
-   * waited, ahead of everything queued behind it, then the queue moves on. If the
-   * transport went away meanwhile, the callback hears so (ws's words) and nothing is written.
-   */
-  private resumeAfterWait(callback: WriteCallback | undefined, write: () => void): void {
-    const waited = this.waitingFor;
-    this.waitingFor = Wait.Nothing;
-    this.waitingCallback = undefined;
-    this.queuedBytes -= this.waitingBytes;
-    this.waitingBytes = 0;
-    // transportClosed() already told the callback.
-    if (this.transportGone) return;
-    if (this.transport.isDestroyed?.()) {
-      // Destroyed (terminate()) but not yet reported closed: drop this send and what waits behind it.
-      const message = droppedMessage(waited);
-      callback?.(new Error(message));
-      const behind = this.outbox;
-      this.outbox = [];
-      for (const item of behind) {
-        this.queuedBytes -= item.bytes;
-        item.callback?.(new Error(message));
-      }
-      return;
-    }
-    const behind = this.outbox;
-    this.outbox = [];
-    write();
-    this.outbox.push(...behind);
-    this.flushOutbox();
+    this.requireOpen(opcode === Opcode.Ping ? 'send a ping' : 'send a pong');
+    const header: FrameHeader = { opcode, fin: true, rsv1: false, mask };
+    this.queue.blob(blob, (bytes) => frameOf(header, bytes, callback), callback);
   }
 
   ping(data: Uint8Array = EMPTY, callback?: WriteCallback, mask = this.maskFrames): void {
-    this.sendControl(Opcode.Ping, data, callback, mask);
+    this.requireOpen('send a ping');
+    this.queue.frame(Opcode.Ping, data, true, false, mask, callback);
   }
 
   pong(data: Uint8Array = EMPTY, callback?: WriteCallback, mask = this.maskFrames): void {
-    this.sendControl(Opcode.Pong, data, callback, mask);
+    this.requireOpen('send a pong');
+    this.queue.frame(Opcode.Pong, data, true, false, mask, callback);
   }
 
   /** Writes frames encoded elsewhere (a broadcast), in order with everything else sent. */
   sendFrames(frames: Uint8Array[], callback?: WriteCallback): void {
-    this.afterFragments(frames, callback, () => this.enqueue(0, () => this.transport.write(frames, callback), callback));
-  }
-
-  /** Runs `write` now, or once the fragmented message being sent is complete. */
-  private afterFragments(frames: Uint8Array[], callback: WriteCallback | undefined, write: () => void): void {
-    if (this.sendingOpcode === 0) {
-      write();
-      return;
-    }
-    let bytes = 0;
-    for (const frame of frames) bytes += frame.length;
-    this.queuedBytes += bytes;
-    this.heldForFragments.push({ bytes, run: write, callback });
+    this.requireOpen('send frames');
+    this.queue.encoded(frames, this.sendingOpcode !== 0, undefined, callback);
   }
 
   /**
@@ -541,36 +416,48 @@ export class Connection {
     if (compressor === undefined || compressor.forgetContext === undefined) {
       throw new Error('sendPrecompressed needs a permessage-deflate compressor with forgetContext()');
     }
-    // forgetContext() runs inside the queued step: every compress() called before it (sends
-    // still waiting in the outbox) keeps the context, the first one called after it resets.
-    this.afterFragments(frames, callback, () =>
-      this.enqueue(
-        0,
-        () => {
-          this.transport.write(frames, callback);
-          compressor.forgetContext!();
-        },
-        callback,
-      ),
-    );
+    this.requireOpen('send frames');
+    // forgetContext() runs when the frames are written: every compress() queued before
+    // them keeps the context, the first one after them starts from an empty window.
+    this.queue.encoded(frames, this.sendingOpcode !== 0, () => compressor.forgetContext!(), callback);
   }
 
   /**
-   * Starts the closing handshake (or finishes it when the peer started it). Throws a
-   * RangeError for a code or reason that may not be sent.
+   * The opcode of the next data frame (Continuation inside a fragmented message). The first
+   * fragment decides whether the message is compressed (sendingCompressed).
+   */
+  private nextOpcode(size: number, isBinary: boolean, fin: boolean, options: SendFlags): number {
+    let opcode: number = Opcode.Continuation;
+    if (this.sendingOpcode === 0) {
+      opcode = isBinary ? Opcode.Binary : Opcode.Text;
+      this.sendingCompressed = this.compressor !== undefined && options.compress !== false && size >= this.threshold;
+    }
+    this.sendingOpcode = fin ? 0 : opcode || this.sendingOpcode;
+    return opcode;
+  }
+
+  /** RSV1 marks the first fragment of a compressed message only. */
+  private compressedHeader(opcode: number, fin: boolean, mask: boolean): FrameHeader {
+    return { opcode, fin, rsv1: opcode !== Opcode.Continuation, mask };
+  }
+
+  // ---- closing ----
+
+  /**
+   * Starts the closing handshake. Once it has started (either side) this does nothing.
+   * Throws a RangeError for a code or reason that may not be sent, before anything changes.
    */
   close(code?: number, reason = ''): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    if (this.closeFrameSent) return;
-    this.sendClose(code, reason);
-    this.readyState = ReadyState.CLOSING;
-    if (this.closeFrameReceived) this.endAfterWrites();
+    if (this.current !== ConnectionState.Open) return;
+    const payload = encodeClosePayload(code, reason);
+    this.moveTo(ConnectionState.LocalClosing);
+    this.queueCloseFrame(payload);
     this.startCloseTimer();
   }
 
   pause(): void {
     this.paused = true;
-    if (!this.readingPaused && !this.transportGone) {
+    if (!this.readingPaused && this.current !== ConnectionState.Draining && this.current !== ConnectionState.Closed) {
       this.readingPaused = true;
       this.transport.pauseReading();
     }
@@ -582,108 +469,53 @@ export class Connection {
     this.drain();
   }
 
-  /** Drops the connection at once (ws's terminate()): CLOSING until the transport reports closed. */
+  /** Drops the connection at once (ws's terminate()): closing until the transport reports closed. */
   terminate(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.readyState = ReadyState.CLOSING;
+    const state = this.current;
+    if (state === ConnectionState.Draining || state === ConnectionState.Closed) return;
+    if (state !== ConnectionState.Closing) this.moveTo(ConnectionState.Closing);
     this.transport.destroy();
   }
 
-  /** The peer sent EOF without (or after) its close frame. */
+  /** The peer sent EOF without (or after) its close frame: ours ends after what is queued. */
   transportEnded(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.readyState = ReadyState.CLOSING;
-    this.endAfterWrites();
+    const state = this.current;
+    if (state !== ConnectionState.Open && state !== ConnectionState.LocalClosing) return;
+    this.moveTo(ConnectionState.Closing);
+    this.queue.end();
   }
 
-  /** The transport is gone: deliver what is held back (inflations finish), then report closed. */
+  /** The transport is gone: sends still queued hear why; what was received is delivered (inflations finish), then closed. */
   transportClosed(): void {
-    if (this.transportGone) return;
-    this.transportGone = true;
-    this.readyState = ReadyState.CLOSING;
-    // Sends still queued never leave; their callbacks hear why, as in ws.
-    const dropped = [...this.outbox, ...this.heldForFragments];
-    const inFlight = this.waitingCallback;
-    this.outbox = [];
-    this.heldForFragments = [];
-    this.waitingCallback = undefined;
-    this.queuedBytes = 0;
-    this.waitingBytes = 0;
-    const message = droppedMessage(this.waitingFor);
-    inFlight?.(new Error(message));
-    for (const item of dropped) item.callback?.(new Error(message));
+    if (this.current === ConnectionState.Draining || this.current === ConnectionState.Closed) return;
+    this.moveTo(ConnectionState.Draining);
+    this.stopCloseTimer();
+    this.queue.drop();
     this.drain();
   }
 
   private finishClose(): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.readyState = ReadyState.CLOSED;
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.moveTo(ConnectionState.Closed);
     this.decoder.stop();
     this.compressor?.close();
     this.events.closed(this.closeCode, this.closeReason);
   }
 
-  /** Queues our close frame; an invalid code or reason throws before anything changes. */
-  private sendClose(code: number | undefined, reason: string): void {
-    const payload = encodeClosePayload(code, reason);
-    this.closeFrameSent = true;
-    this.sendControl(Opcode.Close, payload);
-  }
-
-  private sendControl(opcode: number, data: Uint8Array, callback?: WriteCallback, mask = this.maskFrames): void {
-    this.writeInOrder(opcode, data, true, mask, callback);
-  }
-
-  /** An uncompressed frame: written now when nothing waits (no queued closure), else queued. */
-  private writeInOrder(opcode: number, data: Uint8Array, fin: boolean, mask: boolean, callback?: WriteCallback): void {
-    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) this.writeFrame(opcode, data, fin, false, mask, callback);
-    else this.enqueue(data.length, () => this.writeFrame(opcode, data, fin, false, mask, callback), callback);
-  }
-
-  /** Runs `run` now when nothing waits, else queues it (its callback hears if it is dropped). */
-  private enqueue(bytes: number, run: () => void, callback?: WriteCallback): void {
-    if (this.waitingFor === Wait.Nothing && this.outbox.length === 0) {
-      run();
-      return;
-    }
-    this.queuedBytes += bytes;
-    this.outbox.push({ bytes, run, callback });
-  }
-
-  private flushOutbox(): void {
-    while (this.waitingFor === Wait.Nothing && this.outbox.length > 0) {
-      const item = this.outbox.shift()!;
-      this.queuedBytes -= item.bytes;
-      item.run();
-    }
-  }
-
-  private writeFrame(opcode: number, data: Uint8Array, fin: boolean, rsv1: boolean, mask: boolean, callback?: WriteCallback): void {
-    if (this.transportGone) {
-      callback?.(new Error('The connection is closed'));
-      return;
-    }
-    this.transport.write(encodeFrame(opcode as Opcode, data, { fin, rsv1, mask: mask && this.maskKey() }), callback);
-  }
-
-  /** true: the encoder's pooled CSPRNG key; with generateMask, a key it filled (ws's option). */
-  private maskKey(): true | Uint8Array {
-    if (this.generateMask === undefined) return true;
-    const key = new Uint8Array(4);
-    this.generateMask(key);
-    return key;
-  }
-
-  /** EOF after everything queued so far (frames waiting on a compression go out first). */
-  private endAfterWrites(): void {
-    this.enqueue(0, () => {
-      if (!this.transportGone) this.transport.end();
-    });
+  /** Queues our close frame (its payload already checked: encodeClosePayload throws for an invalid one). */
+  private queueCloseFrame(payload: Uint8Array): void {
+    this.sentCloseFrame = true;
+    this.queue.frame(Opcode.Close, payload, true, false, this.maskFrames);
   }
 
   private startCloseTimer(): void {
-    if (this.closeTimer !== undefined || this.transportGone) return;
-    this.closeTimer = setTimeout(() => this.transport.destroy(), this.closeTimeout);
+    // Not once the transport is gone (a write may have reported it, re-entrantly).
+    if (this.closeTimer !== undefined || this.current === ConnectionState.Draining || this.current === ConnectionState.Closed) return;
+    this.closeTimer = this.clock.setTimeout(() => this.transport.destroy(), this.closeTimeout);
+  }
+
+  private stopCloseTimer(): void {
+    if (this.closeTimer === undefined) return;
+    this.clock.clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
   }
 }

@@ -7,7 +7,7 @@
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, ReadyState, type ConnectionEvents } from '../protocol/connection.js';
-import { checkClientProtocols } from '../protocol/handshake.js';
+import { checkClientProtocols } from '../protocol/client-handshake.js';
 import { clientHandshake } from './client-handshake.js';
 import { createStreamCompressor, deflateRawStreamsAvailable } from './compression-stream-deflate.js';
 import { closeEvent, domException, errorEvent, messageEvent } from './events.js';
@@ -26,20 +26,14 @@ export interface WebSocketOptions {
   headers?: Record<string, string>;
 }
 
-type Handler = ((this: WebSocket, event: Event) => unknown) | null;
+/** An `onX` attribute's value; each attribute names the event its handler gets, as lib.dom's WebSocket does. */
+type Handler<E extends Event = Event> = ((this: WebSocket, event: E) => unknown) | null;
 type EventName = 'open' | 'message' | 'error' | 'close';
 
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const hasBlob = typeof Blob === 'function';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** A send() waiting for a Blob ahead of it to be read. */
-interface QueuedSend {
-  data: Uint8Array | Blob;
-  binary: boolean;
-  size: number;
-}
 
 export class WebSocket extends EventTarget {
   static readonly CONNECTING = 0;
@@ -56,16 +50,12 @@ export class WebSocket extends EventTarget {
   #protocol = '';
   #extensions = '';
   #binaryType: BinaryType = hasBlob ? 'blob' : 'arraybuffer';
-  /** The state while no connection exists (connecting, a failed handshake) or a close waits for queued Blobs. */
+  /** The state while no connection exists (connecting, a failed handshake); then the connection's. */
   #state: ReadyState = ReadyState.CONNECTING;
   #conn: Connection | null = null;
   #transport: StreamTransport | null = null;
   /** Bytes passed to send() and not yet written (and, once closing, never to be). */
   #buffered = 0;
-  /** Sends behind a Blob being read, in call order. */
-  #queue: QueuedSend[] = [];
-  /** A close() waiting for the queue: code and reason. */
-  #closeAfterQueue: { code: number | undefined; reason: string } | null = null;
   /** Why the connection failed, if it did (the close event reports its code). */
   #failure: ProtocolError | null = null;
   #finished = false;
@@ -104,8 +94,7 @@ export class WebSocket extends EventTarget {
   }
 
   get readyState(): number {
-    if (this.#conn === null || this.#closeAfterQueue !== null) return this.#state;
-    return this.#conn.readyState;
+    return this.#conn === null ? this.#state : this.#conn.readyState;
   }
 
   get bufferedAmount(): number {
@@ -127,11 +116,11 @@ export class WebSocket extends EventTarget {
   set onopen(fn: Handler) {
     this.#setHandler('open', fn);
   }
-  get onmessage(): Handler {
-    return this.#handlers.message;
+  get onmessage(): Handler<MessageEvent> {
+    return this.#handlers.message as Handler<MessageEvent>;
   }
-  set onmessage(fn: Handler) {
-    this.#setHandler('message', fn);
+  set onmessage(fn: Handler<MessageEvent>) {
+    this.#setHandler('message', fn as Handler);
   }
   get onerror(): Handler {
     return this.#handlers.error;
@@ -139,42 +128,42 @@ export class WebSocket extends EventTarget {
   set onerror(fn: Handler) {
     this.#setHandler('error', fn);
   }
-  get onclose(): Handler {
-    return this.#handlers.close;
+  get onclose(): Handler<CloseEvent> {
+    return this.#handlers.close as Handler<CloseEvent>;
   }
-  set onclose(fn: Handler) {
-    this.#setHandler('close', fn);
+  set onclose(fn: Handler<CloseEvent>) {
+    this.#setHandler('close', fn as Handler);
   }
 
   /** Sends a message: a string as text; an ArrayBuffer, a view or a Blob as binary. */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
     if (this.readyState === ReadyState.CONNECTING) throw domException('Still in CONNECTING state.', 'InvalidStateError');
-    let item: QueuedSend;
+    let bytes: Uint8Array | Blob;
+    let binary = true;
     if (typeof data === 'string') {
-      const bytes = encoder.encode(data);
-      item = { data: bytes, binary: false, size: bytes.length };
+      bytes = encoder.encode(data);
+      binary = false;
     } else if (ArrayBuffer.isView(data)) {
       // A copy: the caller may reuse its buffer while a compression or a Blob holds ours back.
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-      item = { data: bytes, binary: true, size: bytes.length };
+      bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
     } else if (isArrayBuffer(data)) {
-      const bytes = new Uint8Array(data).slice();
-      item = { data: bytes, binary: true, size: bytes.length };
+      bytes = new Uint8Array(data).slice();
     } else if (hasBlob && data instanceof Blob) {
-      item = { data, binary: true, size: data.size };
+      bytes = data;
     } else {
-      const bytes = encoder.encode(String(data)); // WebIDL: anything else is a string
-      item = { data: bytes, binary: false, size: bytes.length };
+      bytes = encoder.encode(String(data)); // WebIDL: anything else is a string
+      binary = false;
     }
-    // Counted even once closing, and then never taken back (WHATWG).
-    this.#buffered += item.size;
+    const size = bytes instanceof Uint8Array ? bytes.length : bytes.size;
+    // Counted even once closing, and taken back only when written (WHATWG: it never resets).
+    this.#buffered += size;
     if (this.readyState !== ReadyState.OPEN) return;
-    if (this.#queue.length > 0 || !(item.data instanceof Uint8Array)) {
-      this.#queue.push(item);
-      if (this.#queue.length === 1) void this.#drainQueue();
-      return;
-    }
-    this.#write(item.data, item.binary, item.size);
+    const written = (err?: Error | null) => {
+      if (!err) this.#buffered -= size;
+    };
+    // A Blob is read in its turn: sends after it wait in the connection's queue.
+    if (bytes instanceof Uint8Array) this.#conn!.send(bytes, binary, undefined, written);
+    else this.#conn!.sendBlob(bytes, binary, undefined, written);
   }
 
   /** Starts the closing handshake; code must be 1000 or 3000–4999, reason at most 123 UTF-8 bytes. */
@@ -203,12 +192,7 @@ export class WebSocket extends EventTarget {
     }
     // WHATWG: a reason without a code goes out with 1000.
     if (status === undefined && text !== '') status = CloseCode.Normal;
-    if (this.#queue.length > 0) {
-      // Messages sent before close() go out before the close frame.
-      this.#state = ReadyState.CLOSING;
-      this.#closeAfterQueue = { code: status, reason: text };
-      return;
-    }
+    // Messages sent before close() (a Blob still being read too) go out before the close frame.
     this.#conn!.close(status, text);
   }
 
@@ -289,53 +273,12 @@ export class WebSocket extends EventTarget {
     if (this.#finished) return;
     this.#finished = true;
     this.#state = ReadyState.CLOSED;
-    this.#closeAfterQueue = null;
-    this.#queue = [];
     const conn = this.#conn!;
     const failure = this.#failure;
     // A connection we failed reports the code we failed it with (as ws does), not 1006.
     const closeCode = failure !== null && typeof failure.closeCode === 'number' ? failure.closeCode : code;
     const wasClean = failure === null && conn.closeFrameSent && conn.closeFrameReceived;
     this.dispatchEvent(closeEvent({ code: closeCode, reason: failure !== null ? '' : reason, wasClean }));
-  }
-
-  // ---- sending ----
-
-  #write(bytes: Uint8Array, binary: boolean, size: number): void {
-    this.#conn!.send(bytes, binary, undefined, () => {
-      this.#buffered -= size;
-    });
-  }
-
-  /** Sends queued items in order, reading each Blob as its turn comes. */
-  async #drainQueue(): Promise<void> {
-    const queue = this.#queue;
-    // Bounded by the queue: each turn removes one item.
-    while (queue.length > 0 && queue === this.#queue) {
-      const item = queue[0];
-      let bytes: Uint8Array;
-      if (item.data instanceof Uint8Array) {
-        bytes = item.data;
-      } else {
-        try {
-          bytes = new Uint8Array(await item.data.arrayBuffer());
-        } catch {
-          if (queue !== this.#queue) return;
-          queue.length = 0;
-          this.#closeAfterQueue = null;
-          this.#conn!.close(CloseCode.InternalError, 'A Blob could not be read');
-          return;
-        }
-        if (queue !== this.#queue) return; // closed meanwhile
-      }
-      queue.shift();
-      if (this.#conn!.readyState === ReadyState.OPEN) this.#write(bytes, item.binary, item.size);
-    }
-    const pending = this.#closeAfterQueue;
-    if (pending !== null && queue === this.#queue) {
-      this.#closeAfterQueue = null;
-      this.#conn!.close(pending.code, pending.reason);
-    }
   }
 
   // ---- event handler attributes ----
