@@ -3,6 +3,7 @@
 // since code and tests written for ws match on them.
 
 import { unescape } from 'node:querystring';
+import { requestPath, withWebSocketScheme } from '../protocol/client-handshake.js';
 
 export interface ClientTarget {
   /** The URL as the WebSocket reports it (`url`): http(s) turned into ws(s). */
@@ -22,22 +23,22 @@ export interface ClientTarget {
   auth: string | undefined;
 }
 
-/** Parses a client URL; a bad one throws the SyntaxError ws throws. */
-export function parseClientUrl(address: string | URL): ClientTarget {
+/**
+ * Parses a client URL, a relative one (a redirect's Location) against `base`; a bad one
+ * throws the SyntaxError ws throws.
+ */
+export function parseClientUrl(address: string | URL, base?: URL): ClientTarget {
   let url: URL;
   if (address instanceof URL) {
     url = address;
   } else {
     try {
-      url = new URL(address);
+      url = new URL(address, base);
     } catch {
       throw new SyntaxError(`Invalid URL: ${address}`);
     }
   }
-  if (url.protocol === 'http:' || url.protocol === 'https:') {
-    url = new URL(url); // never rewrite the caller's URL object
-    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-  }
+  url = withWebSocketScheme(url);
   const secure = url.protocol === 'wss:';
   const ipc = url.protocol === 'ws+unix:';
   if (url.protocol !== 'ws:' && !secure && !ipc) {
@@ -47,7 +48,7 @@ export function parseClientUrl(address: string | URL): ClientTarget {
   if (url.hash) throw new SyntaxError('The URL contains a fragment identifier');
 
   const defaultPort = secure ? 443 : 80;
-  let path = url.pathname + url.search;
+  let path = requestPath(url);
   let socketPath: string | undefined;
   if (ipc) {
     // The socket path ends at the first ':'; what follows is the request path.

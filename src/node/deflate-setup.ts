@@ -1,10 +1,10 @@
 // permessage-deflate for the Node handshakes: the protocol layer negotiates, node:zlib
 // compresses. Negotiation only agrees on parameters; the compressor is made when the
-// connection starts (WebSocket._setSocket), so a handshake refused later owns nothing.
+// connection starts, so a handshake refused later owns nothing.
 
 import type { DeflateParams, MessageCompressor, PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { HandshakeError } from '../protocol/handshake.js';
-import { acceptServerExtensions, deflateOffer, negotiateDeflate } from '../protocol/permessage-deflate.js';
+import { negotiateDeflate } from '../protocol/permessage-deflate.js';
 import { createZlibCompressor } from './zlib-compressor.js';
 
 export interface NegotiatedDeflate {
@@ -29,20 +29,6 @@ export function serverDeflateAccept(offerHeader: string, options: PerMessageDefl
     throw new HandshakeError('Invalid or unacceptable Sec-WebSocket-Extensions header', 400, [], { cause: err });
   }
   return negotiated === null ? null : { params: negotiated.params, extensions: negotiated.response, options };
-}
-
-/** Client: the offer to send. */
-export function clientDeflateOffer(options: PerMessageDeflateOptions): string {
-  return deflateOffer(options);
-}
-
-/** Client: check the server's answer; anything not offered fails the connection. */
-export function clientDeflateAccept(
-  header: string | undefined,
-  options: PerMessageDeflateOptions | undefined,
-): NegotiatedDeflate | undefined {
-  if (header === undefined) return undefined;
-  return { params: acceptServerExtensions(header, options), extensions: header, options: options! };
 }
 
 /** The connection's compressor for what was negotiated. */

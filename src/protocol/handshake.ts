@@ -1,8 +1,9 @@
 // The opening handshake (RFC 6455 §4), sans-I/O: what a server checks in an upgrade
-// request and writes back, and what a client sends and checks in the response. The
-// transports own sockets, timers and the HTTP parser; this file owns the rules.
+// request and writes back, and the accept key both sides compute. The client's side is
+// client-handshake.ts. The transports own sockets, timers and the HTTP parser; this file
+// owns the rules.
 
-import { errorResponse, headerList, headerValue, isToken, listHasToken, type Headers, type ResponseHead } from './http.js';
+import { errorResponse, headerList, headerValue, isToken, listHasToken, type Headers } from './http.js';
 import { sha1, toBase64 } from './sha1.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -119,67 +120,4 @@ export function acceptResponseLines(key: string, protocol?: string, extensions?:
   if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
   if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
   return lines;
-}
-
-// ---- client side ----
-
-/** A fresh Sec-WebSocket-Key: 16 random bytes in base64. */
-export function createClientKey(): string {
-  return toBase64(crypto.getRandomValues(new Uint8Array(16)));
-}
-
-export interface ClientRequest {
-  /** Host header value (host, with :port when not the default). */
-  host: string;
-  /** Path and query, starting with '/'. */
-  path: string;
-  key: string;
-  protocols?: string[];
-  extensions?: string;
-  origin?: string;
-  headers?: Record<string, string>;
-}
-
-export function clientRequestHead(req: ClientRequest): string {
-  let head =
-    `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${req.key}\r\nSec-WebSocket-Version: 13\r\n`;
-  if (req.protocols && req.protocols.length > 0) head += `Sec-WebSocket-Protocol: ${req.protocols.join(', ')}\r\n`;
-  if (req.extensions) head += `Sec-WebSocket-Extensions: ${req.extensions}\r\n`;
-  if (req.origin) head += `Origin: ${req.origin}\r\n`;
-  for (const [name, value] of Object.entries(req.headers ?? {})) {
-    if (!isToken(name) || /[\r\n]/.test(value)) throw new TypeError(`Invalid request header ${JSON.stringify(name)}`);
-    head += `${name}: ${value}\r\n`;
-  }
-  return head + '\r\n';
-}
-
-/** Validates subprotocol list given to a client: tokens, no duplicates. */
-export function checkClientProtocols(protocols: string[]): void {
-  const seen = new Set<string>();
-  for (const p of protocols) {
-    if (typeof p !== 'string' || !isToken(p) || seen.has(p)) throw new SyntaxError('An invalid or duplicated subprotocol was specified');
-    seen.add(p);
-  }
-}
-
-/**
- * Checks a 101 response (§4.1, steps 1–6 of validating the server's response) and
- * returns the selected subprotocol ('' when none). Extensions are checked by the caller
- * against what it offered. Throws an Error saying what was wrong.
- */
-export function checkUpgradeResponse(head: ResponseHead, key: string, offeredProtocols: string[]): string {
-  const { headers } = head;
-  if (head.statusCode !== 101) throw new Error(`Unexpected server response: ${head.statusCode}`);
-  if (!listHasToken(headers['upgrade'], 'websocket')) throw new Error('Invalid Upgrade header');
-  if (!listHasToken(headers['connection'], 'upgrade')) throw new Error('Invalid Connection header');
-  if (headers['sec-websocket-accept'] !== acceptKeyFor(key)) throw new Error('Invalid Sec-WebSocket-Accept header');
-  const protocol = headers['sec-websocket-protocol'];
-  if (protocol === undefined) {
-    if (offeredProtocols.length > 0) throw new Error('Server sent no subprotocol');
-    return '';
-  }
-  if (offeredProtocols.length === 0) throw new Error('Server sent a subprotocol but none was requested');
-  if (!offeredProtocols.includes(protocol)) throw new Error('Server sent an invalid subprotocol');
-  return protocol;
 }
