@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `wscodec` command; everything lives in dist/node/cli.js.
-import { main } from '../dist/node/cli.js';
+// The `wscodec` command; everything lives in dist/cli/main.js (src/cli/main.ts).
+import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

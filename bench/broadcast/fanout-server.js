@@ -83,10 +83,11 @@ if (impl === 'ws' || impl === 'ws-js') {
   banner = `ws ${require('ws/package.json').version} ${withBufferutil ? '+ bufferutil' : 'pure JS (WS_NO_BUFFER_UTIL=1)'} fan-out`;
 } else if (impl === 'wscodec') {
   const wscodec = await import('wscodec');
-  if (typeof wscodec.Topics !== 'function')
-    throw new Error('wscodec does not export Topics (src/node/topics.ts missing or not built: npm run build:ts)');
+  const { Topics } = await import('wscodec/topics');
+  if (typeof Topics !== 'function')
+    throw new Error('wscodec/topics does not export Topics (src/topics/topics.ts missing or not built: npm run build:ts)');
   const wss = new wscodec.WebSocketServer({ server: http, perMessageDeflate: false });
-  const topics = new wscodec.Topics();
+  const topics = new Topics();
   wss.on('connection', (ws) => {
     ws.on('error', () => ws.terminate());
     topics.subscribe(ws, 't');

@@ -19,9 +19,10 @@ const port = Number(flag('--port', '0'));
 const host = flag('--host', '127.0.0.1');
 const redis = flag('--redis', null);
 
-const { Topics, WebSocketServer, createRedisBackplane } = await import('wscodec');
+const { WebSocketServer } = await import('wscodec');
+const { Topics, createRedisBackplane } = await import('wscodec/topics');
 if (typeof Topics !== 'function' || typeof createRedisBackplane !== 'function') {
-  throw new Error('wscodec does not export Topics/createRedisBackplane (src/node/topics.ts missing or not built: npm run build:ts)');
+  throw new Error('wscodec/topics does not export Topics/createRedisBackplane (src/topics/ missing or not built: npm run build:ts)');
 }
 const backplane = redis ? await createRedisBackplane(redis) : undefined;
 const topics = new Topics(backplane ? { backplane } : {});

@@ -180,13 +180,13 @@ export async function startCardRoom(options = {}) {
     await store.close(); // e.g. the port is taken: leave no Redis connection behind
     throw err;
   }
-  const actualPort = server.address().port;
+  const actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   const authority = `${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   return {
     url: `ws://${authority}/`,
     httpUrl: `http://${authority}/`,
     port: actualPort,
-    processId: store.id,
+    processId: /** @type {{ id?: string }} */ (store).id, // only a shared (Redis) room has one
     close: () => closeAll(server, wss, store),
   };
 }

@@ -12,54 +12,65 @@
 // A connection with context takeover then has the shared message in its peer's window but
 // not in its own compressor's, so its compressor starts its next message from an empty
 // window (Connection.sendPrecompressed → MessageCompressor.forgetContext, reset lazily).
+//
+// Sockets of another implementation (ws's WebSocket, say) get the message through their
+// own send(), one framing each: the shared frames reach only our WebSockets' connections.
 
 import { constants, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { Opcode } from '../codec/constants.js';
 import { encodeFrame } from '../codec/encoder.js';
-import type { DeflateShare, WebSocket } from './websocket.js';
+import { internalsOf, type DeflateShare, type WebSocketInternals } from './websocket-internals.js';
+
+/** What broadcast writes to: our WebSocket, or any socket with ws's readyState and send(). */
+export interface BroadcastSocket {
+  readonly readyState: number;
+  send(data: Uint8Array, options: { binary: boolean }): void;
+}
 
 export interface BroadcastOptions {
   /** Send as binary (default: true unless `data` is a string). */
   binary?: boolean;
   /** Skip this socket (typically the sender). */
-  except?: WebSocket;
+  except?: BroadcastSocket;
 }
-
-/** Counters for tests: shared compressions done by broadcast (one per group per call). */
-export const broadcastStats = { compressions: 0 };
 
 const OPEN = 1;
 
 /** Sends `data` to every open socket in `clients`; returns how many it was written to. */
-export function broadcast(clients: Iterable<WebSocket>, data: string | Uint8Array, options: BroadcastOptions = {}): number {
+export function broadcast(clients: Iterable<BroadcastSocket>, data: string | Uint8Array, options: BroadcastOptions = {}): number {
   const binary = options.binary ?? typeof data !== 'string';
   const opcode = binary ? Opcode.Binary : Opcode.Text;
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   let plain: Uint8Array[] | undefined;
   // window bits → the deflate connections that get one shared compressed frame
-  let groups: Map<number, WebSocket[]> | undefined;
+  let groups: Map<number, WebSocketInternals[]> | undefined;
   let sent = 0;
   for (const client of clients) {
     if (client === options.except) continue;
-    // Sockets that only provide _sendFrames (adapters around other WebSocket classes, see
-    // src/node/demos/chat.ts) have no _deflateShare: they get the plain frame.
-    const share = client._deflateShare;
-    if (share == null || bytes.length < share.threshold) {
+    const internals = internalsOf(client);
+    if (internals === undefined) {
+      if (client.readyState !== OPEN) continue;
+      client.send(bytes, { binary });
+      sent++;
+      continue;
+    }
+    const share = internals.deflateShare;
+    if (share === null || bytes.length < share.threshold) {
       // Coalesced: frames broadcast in one tick leave each socket in one write on the next.
-      if (client._sendFrames((plain ??= encodeFrame(opcode, bytes)), undefined, true)) sent++;
+      if (internals.sendFrames((plain ??= encodeFrame(opcode, bytes)), undefined, true)) sent++;
       continue;
     }
     if (client.readyState !== OPEN) continue;
     groups ??= new Map();
     const group = groups.get(share.windowBits);
-    if (group === undefined) groups.set(share.windowBits, [client]);
-    else group.push(client);
+    if (group === undefined) groups.set(share.windowBits, [internals]);
+    else group.push(internals);
   }
   if (groups !== undefined) {
     for (const [windowBits, group] of groups) {
-      const frames = encodeFrame(opcode, compressShared(bytes, windowBits, group[0]!._deflateShare!), { rsv1: true });
-      for (const client of group) {
-        if (client._sendPrecompressed(frames, undefined, true)) sent++;
+      const frames = encodeFrame(opcode, compressShared(bytes, windowBits, group[0]!.deflateShare!), { rsv1: true });
+      for (const internals of group) {
+        if (internals.sendPrecompressed(frames, undefined, true)) sent++;
       }
     }
   }
@@ -75,7 +86,6 @@ export function broadcast(clients: Iterable<WebSocket>, data: string | Uint8Arra
  * no async step other sends could overtake.
  */
 function compressShared(bytes: Uint8Array, windowBits: number, share: DeflateShare): Uint8Array {
-  broadcastStats.compressions++;
   const options: ZlibOptions = {
     // zlib refuses raw deflate with an 8-bit window; its 9-bit output never reaches back
     // beyond 250 bytes, valid for a peer inflating with 256 (src/protocol/permessage-deflate.ts).

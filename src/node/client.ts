@@ -11,15 +11,17 @@ import { request as httpsRequest } from 'node:https';
 import net, { isIP, type LookupFunction, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls, { type ConnectionOptions as TlsOptions } from 'node:tls';
-import { checkClientProtocols, checkUpgradeResponse, createClientKey } from '../protocol/handshake.js';
+import { checkClientProtocols, ClientHandshake, unexpectedResponseMessage } from '../protocol/client-handshake.js';
 import type { ResponseHead } from '../protocol/http.js';
 import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { HandshakeRequest, type HandshakeResponse, type HeaderValue, type OpenStream } from './client-request.js';
 import type { ClientResponse } from './client-response.js';
 import { redirectCredentials, startRedirects, type RedirectState } from './client-redirect.js';
 import { hostHeader, parseClientUrl, type ClientTarget } from './client-url.js';
-import { clientDeflateAccept, clientDeflateOffer, deflateOptions, type NegotiatedDeflate } from './deflate-setup.js';
-import type { WebSocket } from './websocket.js';
+import { deflateOptions, type NegotiatedDeflate } from './deflate-setup.js';
+// The WebSocket this handshake drives, seen through its handle (no import of websocket.ts,
+// which imports this module).
+import { kInternals, type InternalSocket as WebSocket } from './websocket-internals.js';
 
 /** What finishRequest, 'redirect' and 'unexpected-response' are given as the request. */
 export type HandshakeClientRequest = HandshakeRequest | ClientRequest;
@@ -99,20 +101,14 @@ function startRequest(
   options: ClientOptions,
   redirects: RedirectState<ClientOptions> | null,
 ): void {
-  ws._url = target.url.href; // `url` follows redirects, as in ws
+  ws[kInternals].url = target.url.href; // `url` follows redirects, as in ws
   const version = options.protocolVersion ?? 13;
-  const key = createClientKey();
   const deflate = deflateOptions(options.perMessageDeflate ?? true);
-  const headers: Record<string, HeaderValue | undefined> = {
-    ...options.headers,
-    'Sec-WebSocket-Version': version,
-    'Sec-WebSocket-Key': key,
-    Connection: 'Upgrade',
-    Upgrade: 'websocket',
-  };
-  if (deflate) headers['Sec-WebSocket-Extensions'] = clientDeflateOffer(deflate);
-  if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(',');
-  if (options.origin) headers[version < 13 ? 'Sec-WebSocket-Origin' : 'Origin'] = options.origin;
+  // connectAsClient let only 8 and 13 through.
+  const handshake = new ClientHandshake({ protocols, perMessageDeflate: deflate, version: version as 8 | 13, origin: options.origin });
+  // As in ws: the caller's headers, then the handshake's over them, the version as the
+  // number ws hands on to createConnection and finishRequest (its place stays the same).
+  const headers: Record<string, HeaderValue | undefined> = { ...options.headers, ...handshake.headers(), 'Sec-WebSocket-Version': version };
   let auth = target.auth ?? options.auth;
   if (options.followRedirects) {
     redirects ??= startRedirects(target, options);
@@ -172,7 +168,7 @@ function startRequest(
     settled = true;
     if (timer !== undefined) clearTimeout(timer);
     unwatchBody?.();
-    ws._abortHandshake = null;
+    ws[kInternals].abortHandshake = null;
   };
   // ws's abortHandshake: readyState is CLOSING at once, 'error' and 'close' follow on the
   // next tick, so a close() or terminate() while connecting never emits synchronously.
@@ -183,7 +179,7 @@ function startRequest(
     request.abort();
     dropRequest(request);
     if (upgraded !== null) discard(upgraded);
-    ws._failHandshake(new Error(message), true);
+    ws[kInternals].failHandshake(new Error(message), true);
   };
 
   events.on('error', (err: Error) => {
@@ -193,7 +189,7 @@ function startRequest(
     // the body data the listener has yet to read (ws leaves the request alone).
     if (answered && request.socket) discard(request.socket);
     else if (!answered) dropRequest(request);
-    ws._failHandshake(err);
+    ws[kInternals].failHandshake(err);
   });
 
   events.on('response', (res: ClientResponse | IncomingMessage) => {
@@ -209,16 +205,16 @@ function startRequest(
       dropRequest(request);
       let next: ClientTarget;
       try {
-        next = parseClientUrl(new URL(location, target.url));
+        next = parseClientUrl(location, target.url);
       } catch (err) {
-        ws._failHandshake(err instanceof SyntaxError ? err : new SyntaxError(`Invalid URL: ${location}`));
+        ws[kInternals].failHandshake(err instanceof SyntaxError ? err : new SyntaxError(`Invalid URL: ${location}`));
         return;
       }
       startRequest(ws, next, protocols, redirects.options, redirects);
       return;
     }
     if (ws.listenerCount('unexpected-response') === 0) {
-      abort(`Unexpected server response: ${status}`);
+      abort(unexpectedResponseMessage(status));
       return;
     }
     answered = true;
@@ -274,14 +270,16 @@ function startRequest(
     let protocol: string;
     let negotiated: NegotiatedDeflate | undefined;
     try {
-      protocol = checkUpgradeResponse(responseHead(res), key, protocols);
-      negotiated = clientDeflateAccept(headerOf(res, 'sec-websocket-extensions'), deflate);
+      const agreed = handshake.accept(responseHead(res));
+      protocol = agreed.protocol;
+      // accept() agrees to permessage-deflate only when it was offered, so `deflate` is set.
+      negotiated = agreed.deflate && { params: agreed.deflate, extensions: agreed.extensions, options: deflate! };
     } catch (err) {
       discard(socket);
-      ws._failHandshake(err as Error, true);
+      ws[kInternals].failHandshake(err as Error, true);
       return;
     }
-    ws._setSocket(socket, {
+    ws[kInternals].setSocket(socket, {
       role: 'client',
       maxPayload: options.maxPayload ?? 100 * 1024 * 1024,
       skipUTF8Validation: options.skipUTF8Validation,
@@ -292,13 +290,13 @@ function startRequest(
       protocol,
     });
     ws.emit('open');
-    ws._receiveHead(head);
+    ws[kInternals].receiveHead(head);
   });
 
   if (options.handshakeTimeout !== undefined && options.handshakeTimeout > 0) {
     timer = setTimeout(() => abort('Opening handshake has timed out'), options.handshakeTimeout);
   }
-  ws._abortHandshake = abort;
+  ws[kInternals].abortHandshake = abort;
   if (redirects !== null && redirects.count > 0) ws.emit('redirect', target.url.href, request);
   if (options.finishRequest) options.finishRequest(request, ws);
   else request.end();

@@ -8,6 +8,7 @@ import type { PerMessageDeflateOptions } from '../protocol/deflate.js';
 import { acceptResponseLines, HandshakeError, readUpgradeRequest } from '../protocol/handshake.js';
 import { deflateOptions, serverDeflateAccept, type NegotiatedDeflate } from './deflate-setup.js';
 import { WebSocket } from './websocket.js';
+import { kInternals } from './websocket-internals.js';
 
 type VerifyInfo = { origin: string | undefined; secure: boolean; req: IncomingMessage };
 type VerifyCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
@@ -54,6 +55,15 @@ export class WebSocketServer extends EventEmitter {
   private _state = State.Running;
   private _detach: (() => void) | null = null;
   private _emitCloseWhenEmpty = false;
+  /**
+   * Every tracked client's 'close' listener: one function per server, not a closure per
+   * connection (`this` is the client that closed).
+   */
+  private readonly _untrackOnClose = ((server: WebSocketServer) =>
+    function untrack(this: WebSocket): void {
+      server.clients.delete(this);
+      if (server._emitCloseWhenEmpty && server.clients.size === 0) process.nextTick(() => server._emitClose());
+    })(this);
 
   constructor(options: ServerOptions = {}, callback?: () => void) {
     super();
@@ -147,12 +157,6 @@ export class WebSocketServer extends EventEmitter {
     this._server = null;
   }
 
-  /** Internal: a tracked client closed. */
-  _untrack(ws: WebSocket): void {
-    this.clients.delete(ws);
-    if (this._emitCloseWhenEmpty && this.clients.size === 0) process.nextTick(() => this._emitClose());
-  }
-
   private _emitClose(): void {
     this._state = State.Closed;
     this.emit('close');
@@ -231,7 +235,8 @@ export class WebSocketServer extends EventEmitter {
 
     const Ctor = this.options.WebSocket ?? WebSocket;
     const ws = new Ctor(null);
-    ws._setSocket(socket, {
+    const core = ws[kInternals];
+    core.setSocket(socket, {
       role: 'server',
       maxPayload: this.options.maxPayload,
       skipUTF8Validation: this.options.skipUTF8Validation,
@@ -243,11 +248,10 @@ export class WebSocketServer extends EventEmitter {
     });
     if (this.clients) {
       this.clients.add(ws);
-      ws._server = this;
-      ws.on('close', untrack);
+      ws.on('close', this._untrackOnClose);
     }
     callback(ws, req);
-    ws._receiveHead(head);
+    core.receiveHead(head);
   }
 
   /** Answers a refused handshake: 'wsClientError' listeners decide, else an HTTP error and close. */
@@ -260,11 +264,6 @@ export class WebSocketServer extends EventEmitter {
     }
     abortHandshake(socket, err);
   }
-}
-
-/** Shared by every tracked client (one function, not a closure per connection). */
-function untrack(this: WebSocket): void {
-  this._server?._untrack(this);
 }
 
 function isSecure(req: IncomingMessage): boolean {

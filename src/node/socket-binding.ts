@@ -8,11 +8,12 @@ import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Connection, ConnectionEvents, Transport, WriteCallback } from '../protocol/connection.js';
 
-/** What the binding reports to its WebSocket. */
+/** What the binding reports to (the WebSocket's core: websocket-core.ts). */
 export interface BindingOwner {
-  _onMessage(data: Uint8Array, isBinary: boolean): void;
+  onMessage(data: Uint8Array, isBinary: boolean): void;
+  /** 'ping', 'pong' and 'error', as the WebSocket's events. */
   emit(event: string, ...args: unknown[]): boolean;
-  _onClosed(code: number, reason: string): void;
+  onClosed(code: number, reason: string): void;
 }
 
 const kBinding = Symbol('wscodec binding');
@@ -150,7 +151,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
 
   // ConnectionEvents
   message(data: Uint8Array, isBinary: boolean): void {
-    this.owner._onMessage(data, isBinary);
+    this.owner.onMessage(data, isBinary);
   }
 
   ping(data: Uint8Array): void {
@@ -166,7 +167,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 
   closed(code: number, reason: string): void {
-    this.owner._onClosed(code, reason);
+    this.owner.onClosed(code, reason);
   }
 }
 

@@ -161,6 +161,7 @@ describe('card room state (room.js)', () => {
     const cid = room.join();
     const played = room.add(cid, card('x'));
     assert.throws(() => {
+      // @ts-expect-error -- writing to the frozen card is what is under test
       played.count = 99;
     }, TypeError);
     room.cards()[0].cards.pop();

@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import WS from 'ws';
-import { WebSocketServer, broadcast, Topics } from '../../dist/index.js';
+import { WebSocketServer, broadcast } from '../../dist/index.js';
+import { Topics } from '../../dist/topics/index.js';
 import { waitFor } from '../scale/topics-helpers.js';
 import { portOf } from './client-helpers.js';
 

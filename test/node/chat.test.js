@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { once } from 'node:events';
 import WebSocket, { WebSocketServer as WsServer } from 'ws';
-import { startChat, CHAT_MAX_PAYLOAD } from '../../dist/node/demos/chat.js';
+import { startChat, CHAT_MAX_PAYLOAD } from '../../dist/demos/chat.js';
 
 /** GET without keep-alive, so no pooled socket outlives the test. */
 function fetchText(url) {
@@ -53,10 +53,7 @@ class Peer {
 }
 
 // Ours is the default; ws's server through the injection option is the reference.
-for (const [
-  label,
-  WebSocketServer,
-] of /** @type {Array<[string, import('../../dist/node/demos/chat.js').ChatServerClass | undefined]>} */ ([
+for (const [label, WebSocketServer] of /** @type {Array<[string, import('../../dist/demos/chat.js').ChatServerClass | undefined]>} */ ([
   ['wscodec server', undefined],
   ['ws server', WsServer],
 ])) {

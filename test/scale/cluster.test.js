@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WsClient, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket } from 'wscodec';
-import { startChat } from '../../dist/node/demos/chat.js';
+import { startChat } from '../../dist/demos/chat.js';
 import { startRedis } from './redis-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/wscodec.js', import.meta.url));
@@ -57,8 +57,18 @@ async function startServer(redisUrl) {
   return server;
 }
 
+/**
+ * What Client uses of either WebSocket class.
+ * @typedef {{ on(event: string, listener: (...args: any[]) => void): unknown, send(data: string): void,
+ *   close(code?: number): void, terminate(): void }} ClientSocket
+ */
+
 /** A chat client (wscodec's or ws's WebSocket) recording every message it gets. */
 class Client {
+  /**
+   * @param {string} url
+   * @param {new (url: string) => ClientSocket} [WebSocketClass] wscodec's by default
+   */
   constructor(url, WebSocketClass = WebSocket) {
     this.ws = new WebSocketClass(url);
     this.messages = [];

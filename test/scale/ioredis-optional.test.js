@@ -1,5 +1,6 @@
-// ioredis is an optional peer dependency: `import 'wscodec'` and `require('wscodec')` must
-// not load it, and createRedisBackplane without it must say what to install. Each case
+// ioredis is an optional peer dependency: importing or requiring 'wscodec' and
+// 'wscodec/topics' must not load it, and createRedisBackplane without it must say what to
+// install. Each case
 // runs in a child process. "ioredis is not installed" is played by a module resolve hook
 // that resolves 'ioredis' from an empty directory, so Node itself reports it missing.
 // No Redis server is needed.
@@ -41,13 +42,14 @@ async function runChild(source, { type = 'module', hideIoredis = false } = {}) {
   }
 }
 
-test('import wscodec does not load ioredis; createRedisBackplane loads it on first use', async () => {
+test('import wscodec/topics does not load ioredis; createRedisBackplane loads it on first use', async () => {
   const out = await runChild(`
     import { createRequire } from 'node:module';
     import { sep } from 'node:path';
     // ioredis is CommonJS: once anything imports it, its files are in require.cache.
     const ioredisLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes(sep + 'ioredis' + sep));
-    const { createRedisBackplane } = await import('wscodec');
+    await import('wscodec');
+    const { createRedisBackplane } = await import('wscodec/topics');
     console.log('after import: ' + ioredisLoaded());
     await createRedisBackplane(${JSON.stringify(NOWHERE)}).then((b) => b.close(), () => {});
     console.log('after createRedisBackplane: ' + ioredisLoaded());
@@ -57,12 +59,13 @@ test('import wscodec does not load ioredis; createRedisBackplane loads it on fir
   assert.match(out, /after createRedisBackplane: true/);
 });
 
-test('without ioredis, import wscodec works and createRedisBackplane says what to install', async () => {
+test('without ioredis, import wscodec/topics works and createRedisBackplane says what to install', async () => {
   const out = await runChild(
     `
     const wscodec = await import('wscodec');
-    console.log('imported: ' + typeof wscodec.WebSocketServer + ' ' + typeof wscodec.createRedisBackplane);
-    await wscodec.createRedisBackplane(${JSON.stringify(NOWHERE)}).then(
+    const topics = await import('wscodec/topics');
+    console.log('imported: ' + typeof wscodec.WebSocketServer + ' ' + typeof topics.createRedisBackplane);
+    await topics.createRedisBackplane(${JSON.stringify(NOWHERE)}).then(
       () => console.log('resolved?'),
       (err) => console.log(JSON.stringify({ message: err.message, cause: err.cause?.code })),
     );
@@ -74,14 +77,15 @@ test('without ioredis, import wscodec works and createRedisBackplane says what t
   assert.deepEqual(result, { message: NEEDS_IOREDIS, cause: 'ERR_MODULE_NOT_FOUND' });
 });
 
-test('without ioredis, require wscodec works and createRedisBackplane says what to install', async () => {
+test('without ioredis, require wscodec/topics works and createRedisBackplane says what to install', async () => {
   const out = await runChild(
     `
     const wscodec = require('wscodec');
-    console.log('required: ' + typeof wscodec.WebSocketServer + ' ' + typeof wscodec.createRedisBackplane);
+    const topics = require('wscodec/topics');
+    console.log('required: ' + typeof wscodec.WebSocketServer + ' ' + typeof topics.createRedisBackplane);
     // require() of the ES module build may bypass the resolve hook: check the cache too.
     console.log('ioredis loaded: ' + Object.keys(require.cache).some((file) => file.includes(require('node:path').sep + 'ioredis' + require('node:path').sep)));
-    wscodec.createRedisBackplane(${JSON.stringify(NOWHERE)}).then(
+    topics.createRedisBackplane(${JSON.stringify(NOWHERE)}).then(
       () => console.log('resolved?'),
       (err) => console.log('rejected: ' + err.message),
     );

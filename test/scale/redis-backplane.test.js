@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Topics, createRedisBackplane } from '../../dist/index.js';
+import { Topics, createRedisBackplane } from '../../dist/topics/index.js';
 import { startRedis } from './redis-server.js';
 import { startServer, waitFor, within, assertExactlyOnceInOrder } from './topics-helpers.js';
 
@@ -141,11 +141,15 @@ test('redis backplane: down → publish rejects after local delivery; restart �
   assert.deepEqual(topicErrors, []);
 });
 
-const DIST = JSON.stringify(new URL('../../dist/index.js', import.meta.url).href);
+const DIST = JSON.stringify(new URL('../../dist/topics/index.js', import.meta.url).href);
 
 /**
  * Runs an ES module script in a child node (argv[1] = redis url) that must exit by itself
  * — i.e. leave no handle open — within 10 s. `onOutput(text, child)` sees stdout as it comes.
+ * @param {import('node:test').TestContext} t
+ * @param {string} script
+ * @param {string} url
+ * @param {(text: string, child: import('node:child_process').ChildProcess) => void} [onOutput]
  */
 async function runChild(t, script, url, onOutput = () => {}) {
   const child = spawn(process.execPath, ['--input-type=module', '-e', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -164,7 +168,8 @@ async function runChild(t, script, url, onOutput = () => {}) {
 const CHILD_SETUP = `
   import { Topics, createRedisBackplane } from ${DIST};
   import { EventEmitter } from 'node:events';
-  const fakeSocket = () => Object.assign(new EventEmitter(), { readyState: 1, frames: 0, _sendFrames() { this.frames++; return true; } });
+  // Any socket with ws's readyState, send() and 'close': Topics delivers with send().
+  const fakeSocket = () => Object.assign(new EventEmitter(), { readyState: 1, frames: 0, send() { this.frames++; } });
 `;
 
 test('redis backplane: starting against a Redis that is down rejects and leaves nothing open', async (t) => {

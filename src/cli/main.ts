@@ -4,9 +4,9 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { backend } from '../codec-node.js';
-import { startChat } from './demos/chat.js';
-import { startEcho } from './echo.js';
-import { WebSocket } from './websocket.js';
+import { startChat } from '../demos/chat.js';
+import { startEcho } from '../node/echo.js';
+import { WebSocket } from '../node/websocket.js';
 
 const USAGE = `Usage:
   wscodec echo [--port N] [--host H] [--deflate] [--max-payload BYTES] [--handshake-timeout MS]

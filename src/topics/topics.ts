@@ -6,12 +6,17 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { broadcast } from './broadcast.js';
-import type { WebSocket } from './websocket.js';
+import { broadcast, type BroadcastSocket } from '../node/broadcast.js';
 import type { Backplane, BackplaneMessage } from './backplane.js';
 
-export { InProcessBus, type Backplane, type BackplaneMessage } from './backplane.js';
-export { createRedisBackplane, type RedisBackplaneOptions } from './redis-backplane.js';
+/**
+ * What can subscribe: our WebSocket, or any socket with ws's readyState, send() and
+ * 'close' event (broadcast frames a message once for ours, and calls send() on others).
+ */
+export interface TopicSocket extends BroadcastSocket {
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
 
 export interface TopicsOptions {
   /** Where publishes go to reach other processes; without one, Topics is local only. */
@@ -22,7 +27,7 @@ export interface PublishOptions {
   /** Send as binary (default: true unless `data` is a string). */
   binary?: boolean;
   /** Skip this local socket (typically the sender). */
-  except?: WebSocket;
+  except?: TopicSocket;
 }
 
 const CLOSING = 2;
@@ -35,8 +40,8 @@ const CLOSING = 2;
 export class Topics extends EventEmitter {
   readonly id: string = randomBytes(9).toString('base64url');
   private readonly backplane: Backplane | null;
-  private readonly topics = new Map<string, Set<WebSocket>>();
-  private readonly sockets = new Map<WebSocket, { topics: Set<string>; onClose: () => void }>();
+  private readonly topics = new Map<string, Set<TopicSocket>>();
+  private readonly sockets = new Map<TopicSocket, { topics: Set<string>; onClose: () => void }>();
   private closed = false;
 
   constructor(options: TopicsOptions = {}) {
@@ -46,7 +51,7 @@ export class Topics extends EventEmitter {
   }
 
   /** Adds `ws` to `topic` (idempotent). A socket that closes leaves all its topics. */
-  subscribe(ws: WebSocket, topic: string): void {
+  subscribe(ws: TopicSocket, topic: string): void {
     if (this.closed || ws.readyState >= CLOSING) return;
     let entry = this.sockets.get(ws);
     if (entry === undefined) {
@@ -68,7 +73,7 @@ export class Topics extends EventEmitter {
     }
   }
 
-  unsubscribe(ws: WebSocket, topic: string): void {
+  unsubscribe(ws: TopicSocket, topic: string): void {
     const entry = this.sockets.get(ws);
     if (entry === undefined || !entry.topics.delete(topic)) return;
     if (entry.topics.size === 0) {
@@ -124,7 +129,7 @@ export class Topics extends EventEmitter {
     if (set !== undefined) broadcast(set, message.data, { binary: message.binary });
   }
 
-  private removeSocket(ws: WebSocket): void {
+  private removeSocket(ws: TopicSocket): void {
     const entry = this.sockets.get(ws);
     if (entry === undefined) return;
     ws.off('close', entry.onClose);
@@ -132,7 +137,7 @@ export class Topics extends EventEmitter {
     for (const topic of entry.topics) this.leave(ws, topic);
   }
 
-  private leave(ws: WebSocket, topic: string): void {
+  private leave(ws: TopicSocket, topic: string): void {
     const set = this.topics.get(topic);
     if (set === undefined || !set.delete(ws) || set.size > 0) return;
     this.topics.delete(topic);

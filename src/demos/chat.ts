@@ -19,25 +19,28 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CHAT_PAGE } from './chat-page.js';
 // The one place the default WebSocketServer comes from.
-import { WebSocketServer as DefaultWebSocketServer } from '../server.js';
-import { Topics } from '../topics.js';
-import { createRedisBackplane } from '../redis-backplane.js';
+import { WebSocketServer as DefaultWebSocketServer } from '../node/server.js';
+import { Topics, createRedisBackplane } from '../topics/index.js';
+
+/** Any listener, as ws@8 types them (they differ per event); each call site below states its types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws@8's listener type, which ours must accept
+type Listener = (...args: any[]) => void;
 
 /** The slice of ws@8's WebSocket the chat uses (so ws itself can be injected in tests). */
 export interface ChatSocket {
   readonly readyState: number;
-  send(data: string): void;
+  send(data: string | Uint8Array, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
-  // `any` because ws's listeners differ per event; each call site below states its types.
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: Listener): unknown;
+  off(event: string, listener: Listener): unknown;
 }
 
 /** The slice of ws@8's WebSocketServer the chat uses. */
 export interface ChatServer {
   // Optional because clientTracking: false leaves it undefined; the chat always asks for it.
   readonly clients?: Iterable<ChatSocket>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: Listener): unknown;
   close(callback?: (err?: Error) => void): void;
 }
 
@@ -208,8 +211,10 @@ async function openRedisRoom(url: string, prefix: string | undefined, log: (line
         );
       });
     },
-    subscribe: (ws) => topics.subscribe(asTopicSocket(ws), CHAT_TOPIC),
-    unsubscribe: (ws) => topics.unsubscribe(asTopicSocket(ws), CHAT_TOPIC),
+    // Topics takes ws's sockets as they are (an injected server class): it frames once for
+    // ours and calls send() on others.
+    subscribe: (ws) => topics.subscribe(ws, CHAT_TOPIC),
+    unsubscribe: (ws) => topics.unsubscribe(ws, CHAT_TOPIC),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -217,41 +222,6 @@ async function openRedisRoom(url: string, prefix: string | undefined, log: (line
       await topics.close();
     },
   };
-}
-
-// Topics writes pre-framed bytes through wscodec's WebSocket#_sendFrames. A socket from an
-// injected server class (ws itself) has no such method, so it gets a stand-in that turns
-// the frame back into a send(); one per socket, so unsubscribe finds the same object.
-type TopicSocket = Parameters<Topics['subscribe']>[0];
-const standIns = new WeakMap<ChatSocket, TopicSocket>();
-
-function asTopicSocket(ws: ChatSocket): TopicSocket {
-  if (typeof (ws as Partial<TopicSocket>)._sendFrames === 'function') return ws as unknown as TopicSocket;
-  let standIn = standIns.get(ws);
-  if (standIn === undefined) {
-    const emitter = ws as ChatSocket & { off(event: string, listener: (...args: any[]) => void): unknown };
-    standIn = {
-      get readyState() {
-        return ws.readyState;
-      },
-      on: (event: string, listener: () => void) => emitter.on(event, listener),
-      off: (event: string, listener: () => void) => emitter.off(event, listener),
-      _sendFrames(frames: Uint8Array[]): boolean {
-        if (ws.readyState !== OPEN) return false;
-        ws.send(textOfFrame(Buffer.concat(frames)));
-        return true;
-      },
-    } as unknown as TopicSocket;
-    standIns.set(ws, standIn);
-  }
-  return standIn;
-}
-
-/** The payload of one unmasked server text frame (the chat only publishes text). */
-function textOfFrame(frame: Buffer): string {
-  const code = frame[1] & 0x7f;
-  const start = code < 126 ? 2 : code === 126 ? 4 : 10;
-  return frame.toString('utf8', start);
 }
 
 /** Hides a password in a redis:// URL so it can be printed. */
