@@ -19,7 +19,8 @@ wss.on('connection', (ws) => {
 });
 
 wss.once('listening', () => {
-  console.log(`wscodec fixture listening on ws://127.0.0.1:${wss.address().port} (backend: ${backend})`);
+  const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
+  console.log(`wscodec fixture listening on ws://127.0.0.1:${port} (backend: ${backend})`);
 });
 
 process.once('SIGTERM', () => {

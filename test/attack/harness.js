@@ -40,6 +40,8 @@ process.once('exit', () => {
  * SIGKILL after 5 s). With `gcHook`, gc-hook.js is preloaded and `gc()` makes the server
  * collect garbage and report its memory. Returns { pid, port, url, lines (stdout lines so
  * far), waitForLine, gc, stop, … }.
+ * @param {import('node:test').TestContext} t
+ * @param {{ args?: string[], fixture?: object, env?: NodeJS.ProcessEnv, gcHook?: boolean }} [options]
  */
 export async function startServer(t, { args = [], fixture, env, gcHook = false } = {}) {
   const argv = [
@@ -224,6 +226,9 @@ export function maskKey() {
 /**
  * One client frame: masked (as RFC 6455 §5.3 requires), minimal length form.
  * o: { fin = true, rsv1 = false, key = random }
+ * @param {number} opcode
+ * @param {string | Uint8Array} [payload]
+ * @param {{ fin?: boolean, rsv1?: boolean, key?: Uint8Array }} [o]
  */
 export function clientFrame(opcode, payload = Buffer.alloc(0), o = {}) {
   const bytes = frame({ opcode, payload, fin: o.fin ?? true, rsv1: o.rsv1, mask: o.key ?? maskKey() });
@@ -298,7 +303,11 @@ export class FrameReader {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-/** The bytes of an upgrade request head (RFC 6455 §4.1). */
+/**
+ * The bytes of an upgrade request head (RFC 6455 §4.1).
+ * @param {number} port
+ * @param {{ extensions?: string, path?: string }} [options]
+ */
 export function upgradeRequest(port, { extensions, path = '/' } = {}) {
   const lines = [
     `GET ${path} HTTP/1.1`,
@@ -315,6 +324,9 @@ export function upgradeRequest(port, { extensions, path = '/' } = {}) {
 /**
  * Opens a TCP connection and completes a WebSocket handshake with raw bytes.
  * Resolves to a RawClient once the 101 head is read (rejects on anything else or after `timeout`).
+ * @param {number} port
+ * @param {{ extensions?: string, timeout?: number }} [options]
+ * @returns {Promise<RawClient>}
  */
 export function rawConnect(port, { extensions, timeout = 10_000 } = {}) {
   return new Promise((resolve, reject) => {

@@ -35,6 +35,7 @@ const root = new URL('../../', import.meta.url);
 const nativeBuilt = availableBackends().includes('native');
 const addon = nativeBuilt ? createRequire(import.meta.url)(new URL('build/Release/wscodec.node', root).pathname) : null;
 
+/** @type {Record<string, WebAssembly.Instance & { exports: any }>} */
 const wasmBuilds = Object.fromEntries(
   ['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => [
     file,
@@ -85,7 +86,7 @@ const kernels = {
     const at = 3;
     const bytes = new Uint8Array(at + stream.length);
     bytes.set(stream, at);
-    const out = { table: new Int32Array(capacity * ENTRY_INTS) };
+    const out = /** @type {import('../../dist/backend/scan-js.js').ScanOutput} */ ({ table: new Int32Array(capacity * ENTRY_INTS) });
     const count = scanJs(bytes, at, bytes.length, SCAN.flags, SCAN.maxPayload, capacity, out, undefined);
     const result = [];
     result[RESULT_CONSUMED] = out.consumed;

@@ -13,6 +13,7 @@ import { mulberry32 } from '../helpers/wire.js';
 const BASE = 65536;
 const kernels = Object.fromEntries(
   ['wscodec.simd.wasm', 'wscodec.wasm'].map((file) => {
+    /** @type {any} the build's exports: memory and its kernel functions */
     const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url))), {}).exports;
     e.memory.grow(32);
     const mem = new Uint8Array(e.memory.buffer);

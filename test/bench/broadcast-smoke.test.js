@@ -29,7 +29,11 @@ function runBench(outDir) {
   });
 }
 
-/** Pids of processes whose command line contains one of `marks` (Linux /proc). */
+/**
+ * Pids of processes whose command line contains one of `marks` (Linux /proc).
+ * @param {string[]} marks
+ * @param {{ cwd?: string }} [options]
+ */
 function pidsMatching(marks, { cwd } = {}) {
   if (!existsSync('/proc')) return [];
   const pids = [];

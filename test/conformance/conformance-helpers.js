@@ -3,6 +3,12 @@
 import assert from 'node:assert/strict';
 import { execute } from './suite.js';
 
+/**
+ * @param {import('node:test').TestContext} t
+ * @param {import('./suite.js').PlannedRun} run
+ * @param {Parameters<typeof execute>[1]} [options]
+ * @returns {Promise<void>}
+ */
 export async function runAsSubtests(t, run, options) {
   const results = await execute(run, options);
   assert.ok(results.length > 0, 'the run had cases');
@@ -11,5 +17,4 @@ export async function runAsSubtests(t, run, options) {
       assert.ok(r.verdict === 'OK' || r.verdict === 'INFORMATIONAL', `${r.verdict}: ${r.reason ?? ''}`);
     });
   }
-  return results;
 }

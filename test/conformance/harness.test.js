@@ -37,6 +37,7 @@ describe('frame tools', () => {
     }
   });
 
+  /** @type {[string, import('./wire/frames.js').FrameSpec, boolean][]} */
   const violations = [
     ['a masked frame from a server', { opcode: OP.TEXT, payload: 'x', mask: true }, false],
     ['an unmasked frame from a client', { opcode: OP.TEXT, payload: 'x' }, true],
@@ -126,7 +127,7 @@ describe('the harness fails a sloppy peer', () => {
         results = Object.fromEntries(
           (
             await runAsClient({
-              port: server.address().port,
+              port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
               cases: pick('1.1.2', '2.2', '2.5', '3.1', '4.1.1', '5.3', '6.3.1', '7.9.1'),
             })
           ).map((r) => [r.id, r]),

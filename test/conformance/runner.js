@@ -127,7 +127,10 @@ async function headOrFailure(socket, kase) {
   }
 }
 
-/** The harness as a client against a server at host:port. */
+/**
+ * The harness as a client against a server at host:port.
+ * @param {{ host?: string, port: number, cases: import('./cases/dsl.js').Case[], onResult?: (result: any) => void }} options
+ */
 export async function runAsClient({ host = '127.0.0.1', port, cases, onResult = () => {} }) {
   const results = [];
   for (const kase of cases) {
@@ -178,9 +181,14 @@ function negotiated(kase, header) {
 }
 
 /**
+ * @typedef {(baseUrl: string, count: number) => { exited: Promise<{ code: number | null, stderr?: string }>, stop(): void }} StartClient
+ */
+
+/**
  * The harness as a server. `startClient(baseUrl, count)` starts the client under test,
  * which must connect to `${baseUrl}/runCase?case=${i}` for i = 0 … count - 1, one after
  * the other, and returns { exited: Promise<{code, stderr}>, stop() }.
+ * @param {{ cases: import('./cases/dsl.js').Case[], startClient: StartClient, onResult?: (result: any) => void }} options
  */
 export async function runAsServer({ cases, startClient, onResult = () => {} }) {
   const pending = [];
@@ -192,9 +200,9 @@ export async function runAsServer({ cases, startClient, onResult = () => {} }) {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   const client = startClient(`ws://127.0.0.1:${port}`, cases.length);
-  let clientGone = null;
+  let clientGone = /** @type {{ code: number | null, stderr?: string } | null} */ (null);
   client.exited.then((info) => {
     clientGone = info;
     for (const w of waiting.splice(0)) w(null);

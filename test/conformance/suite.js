@@ -4,8 +4,26 @@ import { runAsClient, runAsServer } from './runner.js';
 import { selectCases } from './cases/index.js';
 import { echoClient, startWsServer, startWscodecServer } from './targets.js';
 
-/** One run's description; `harnessRole` is what the harness plays against the peer. */
+/**
+ * One run of a pass; run.js fills in `results` and `seconds`.
+ * @typedef {object} PlannedRun
+ * @property {string} name
+ * @property {string} peer
+ * @property {'client' | 'server'} harnessRole
+ * @property {'wscodec' | 'ws'} impl
+ * @property {string} [backend]
+ * @property {boolean} [calibration]
+ * @property {any[]} [results]
+ * @property {number} [seconds]
+ */
+
+/**
+ * One run's description; `harnessRole` is what the harness plays against the peer.
+ * @param {string[]} backends
+ * @param {{ calibration?: boolean }} [options]
+ */
 export function plannedRuns(backends, { calibration = true } = {}) {
+  /** @type {PlannedRun[]} */
   const runs = [];
   for (const backend of backends) {
     runs.push({ name: `wscodec-server-${backend}`, peer: `wscodec echo (${backend})`, harnessRole: 'client', impl: 'wscodec', backend });
@@ -24,7 +42,11 @@ export function plannedRuns(backends, { calibration = true } = {}) {
   return runs;
 }
 
-/** Runs one planned run over its cases; resolves the results. */
+/**
+ * Runs one planned run over its cases; resolves the results.
+ * @param {PlannedRun} run
+ * @param {{ reduced?: boolean, groups?: number[], onResult?: (result: any) => void }} [options]
+ */
 export async function execute(run, { reduced = false, groups, onResult } = {}) {
   const cases = selectCases({ harnessRole: run.harnessRole, reduced, groups, autobahnOnly: run.calibration === true });
   if (run.harnessRole === 'server') {

@@ -11,6 +11,7 @@ export const MAX_PAYLOAD = 16 * 1024 * 1024;
 export const HANDSHAKE_TIMEOUT_MS = 2_000;
 
 function envFor(backend) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, MAX_PAYLOAD: String(MAX_PAYLOAD) };
   delete env.WSCODEC_BACKEND;
   if (backend) env.WSCODEC_BACKEND = backend;

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { WebSocketServer } from '../../dist/index.js';
 import { startEcho } from '../../dist/node/echo.js';
-import { startChat } from '../../dist/node/demos/chat.js';
+import { startChat } from '../../dist/demos/chat.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // playwright's launch() gives every browser a fresh temporary --user-data-dir of its own

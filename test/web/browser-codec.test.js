@@ -50,6 +50,7 @@ function resolveTarget(target, conditions) {
 test('package.json exports: browsers and workers get dist/codec, Node its own build, wasm is importable', async (t) => {
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
   const codecMap = pkg.exports['./codec'];
+  /** @type {[string[], string][]} */
   const cases = [
     [['browser', 'import'], './dist/codec/index.js'],
     [['browser', 'module', 'import', 'default'], './dist/codec/index.js'],
@@ -111,7 +112,7 @@ async function captureServerSession() {
     ws.send(new Uint8Array(0), { binary: true });
     ws.close(1000, 'done ✓');
   });
-  const { port } = wss.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -304,7 +305,7 @@ if (process.env.WSCODEC_SKIP_BROWSER === '1') {
         const { codec, codecVectors, runVector } = window.wscodecPage;
         const vectors = codecVectors();
         const out = { names: vectors.map((v) => v.name), results: {} };
-        for (const name of ['wasm', 'js']) {
+        for (const name of /** @type {const} */ (['wasm', 'js'])) {
           const b = codec.getBackend(name);
           out.results[name] = vectors.map((v) => runVector(codec, v, b));
         }

@@ -61,11 +61,13 @@ export async function startStaticServer({ root = REPO_ROOT, port = 0, pages = {}
       return send(404, 'text/plain', 'not found');
     }
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const { port: actual } = server.address();
+  await /** @type {Promise<void>} */ (
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    })
+  );
+  const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     url: `http://127.0.0.1:${actual}`,
     requests,

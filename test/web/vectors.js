@@ -152,11 +152,13 @@ class Stream {
     const b = asBytes(p);
     return this.message(OP.BINARY, b, fragments, extra);
   }
+  /** @param {string | Uint8Array | number[]} [p] */
   ping(p = '') {
     const b = asBytes(p);
     this.frame({ opcode: OP.PING, payload: b });
     return this.expect({ type: 'ping', hex: toHex(b) });
   }
+  /** @param {string | Uint8Array | number[]} [p] */
   pong(p = '') {
     const b = asBytes(p);
     this.frame({ opcode: OP.PONG, payload: b });
@@ -591,6 +593,8 @@ export function eventsMatchExpected(events, expected) {
  * encodeFrame over a fixed list of inputs with fixed mask keys (never `mask: true`,
  * whose key is random). Each result: { name, length, digest, hex (up to 4 KiB) or head
  * (the first 32 bytes) } or { name, error } for inputs encodeFrame must refuse.
+ * @returns {{ name: string, parts?: number, length?: number, digest?: string, hex?: string, head?: string,
+ *   inputChanged?: boolean, error?: string }[]}
  */
 export function encodeVectors(codec) {
   const { Opcode } = codec;

@@ -7,6 +7,23 @@ import { OP, toBytes } from '../wire/frames.js';
 
 export { OP };
 
+/**
+ * One case, as described above (`raw` cases do their own connecting, see g20-beyond.js).
+ * @typedef {object} Case
+ * @property {string} id
+ * @property {string} title
+ * @property {(peer: import('../wire/peer.js').Peer) => unknown} [run]
+ * @property {{ type: string, binary?: boolean, bytes: Uint8Array }[]} expect
+ * @property {{ type: string, binary?: boolean, bytes: Uint8Array }[]} [nonStrict]
+ * @property {{ by: string, codes: number[], clean: boolean }} close
+ * @property {string} [failFast]
+ * @property {string} [informational]
+ * @property {{ offer?: string, offers?: object[], response?: string }} [deflate]
+ * @property {number} [timeoutMs]
+ * @property {string[]} [harnessRoles]
+ * @property {(target: { host: string, port: number }) => Promise<any>} [raw]
+ */
+
 export const msg = (data, binary = false) => ({ type: 'message', binary, bytes: toBytes(data) });
 export const pong = (data) => ({ type: 'pong', bytes: toBytes(data) });
 

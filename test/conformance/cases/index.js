@@ -12,6 +12,7 @@ import g12, { REDUCED as REDUCED_12 } from './g12-deflate.js';
 import g13, { REDUCED as REDUCED_13 } from './g13-deflate-params.js';
 import g20 from './g20-beyond.js';
 
+/** @type {{ group: number, title: string, cases: import('./dsl.js').Case[], reduced?: Set<string>, extra?: boolean }[]} */
 export const GROUPS = [
   { group: 1, title: 'Framing', cases: g1 },
   { group: 2, title: 'Pings and pongs', cases: g2 },
@@ -30,6 +31,8 @@ export const GROUPS = [
 /**
  * The cases for a run in which the harness plays `harnessRole`.
  * `reduced`: the subset `npm test` runs; `autobahnOnly`: leave out group 20 (calibration).
+ * @param {{ harnessRole?: 'client' | 'server', reduced?: boolean, autobahnOnly?: boolean, groups?: number[] }} [options]
+ * @returns {import('./dsl.js').Case[]}
  */
 export function selectCases({ harnessRole, reduced = false, autobahnOnly = false, groups } = {}) {
   const out = [];

@@ -9,18 +9,23 @@
 // between code points; the tail that no token fits into is padded with ASCII
 // spaces. Hence valid UTF-8 at every size, including 0 and 1.
 
-/** Every kind, and whether the harness sends it as a text (true) or binary message. */
+/** @typedef {'text' | 'json' | 'html' | 'binary' | 'random'} CorpusKind */
+
+/**
+ * Every kind, and whether the harness sends it as a text (true) or binary message.
+ * @type {readonly CorpusKind[]}
+ */
 export const CORPUS_KINDS = Object.freeze(['text', 'json', 'html', 'binary', 'random']);
 const TEXT_KINDS = new Set(['text', 'json', 'html']);
 
 /** @param {string} kind @returns {boolean} true if this kind is sent as a text message */
 export function corpusIsText(kind) {
-  if (!CORPUS_KINDS.includes(kind)) throw new TypeError(`unknown corpus kind ${kind}`);
+  if (!(/** @type {readonly string[]} */ (CORPUS_KINDS).includes(kind))) throw new TypeError(`unknown corpus kind ${kind}`);
   return TEXT_KINDS.has(kind);
 }
 
 /**
- * @param {'text'|'json'|'html'|'binary'|'random'} kind
+ * @param {CorpusKind} kind
  * @param {number} size exact byte length of the result
  * @param {number} [seed] an integer; distinct 32-bit seeds give unrelated corpora
  * @returns {Uint8Array}

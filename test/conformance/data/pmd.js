@@ -15,7 +15,7 @@ const TRAILER = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
 /** Error with a machine-readable `.code` for the harness's verdicts. */
 function pmdError(code, message, cause) {
-  const err = new Error(message, cause ? { cause } : undefined);
+  const err = /** @type {Error & { code?: string }} */ (new Error(message, cause ? { cause } : undefined));
   err.code = code;
   return err;
 }
@@ -63,6 +63,7 @@ class ZStream {
    * Writes `parts`, sync-flushes, resolves with everything produced.
    * Past `maxBytes` of output it stops zlib at once (destroying the stream) and
    * rejects with TOO_BIG, so a bomb costs at most maxBytes + one chunk.
+   * @returns {Promise<Uint8Array>}
    */
   run(parts, maxBytes, wrapError) {
     return new Promise((resolve, reject) => {
@@ -105,6 +106,11 @@ class ZStream {
 // Runs tasks one after another; a failed task does not block the next one.
 class Queue {
   tail = Promise.resolve();
+  /**
+   * @template T
+   * @param {() => T | PromiseLike<T>} task
+   * @returns {Promise<T>}
+   */
   push(task) {
     const result = this.tail.then(task);
     this.tail = result.then(
@@ -271,6 +277,7 @@ function parseHeader(header) {
   if (typeof header !== 'string') throw new TypeError('extension header must be a string');
   const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   // Split on , and ; outside quoted strings.
+  /** @type {string[][]} */
   const elements = [[]];
   let current = '';
   let quoted = false;
@@ -306,6 +313,7 @@ function parseHeader(header) {
       const eq = raw.indexOf('=');
       const key = (eq < 0 ? raw : raw.slice(0, eq)).trim();
       if (!token.test(key)) throw new SyntaxError(`bad parameter name ${JSON.stringify(key)}`);
+      /** @type {string | true} */
       let value = true; // present without a value
       if (eq >= 0) {
         value = raw.slice(eq + 1).trim();

@@ -12,5 +12,8 @@ server.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', () => {});
 });
-server.on('listening', () => console.log(`ws echo server listening on ws://127.0.0.1:${server.address().port}`));
+server.on('listening', () => {
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  console.log(`ws echo server listening on ws://127.0.0.1:${port}`);
+});
 process.on('SIGTERM', () => process.exit(0));

@@ -9,7 +9,10 @@ export const OP = Object.freeze({ CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextEncoder();
 
-/** string → UTF-8, Uint8Array → itself, number[] → bytes. */
+/**
+ * string → UTF-8, Uint8Array → itself, number[] → bytes.
+ * @param {string | Uint8Array | number[] | null} [data]
+ */
 export function toBytes(data) {
   if (data === undefined || data === null) return EMPTY;
   if (typeof data === 'string') return utf8.encode(data);
@@ -17,6 +20,20 @@ export function toBytes(data) {
   if (Array.isArray(data)) return Uint8Array.from(data);
   throw new TypeError('toBytes: unsupported payload');
 }
+
+/**
+ * One frame as buildFrame takes it.
+ * @typedef {object} FrameSpec
+ * @property {number} opcode
+ * @property {string | Uint8Array | number[] | null} [payload]
+ * @property {boolean} [fin]
+ * @property {boolean} [rsv1]
+ * @property {boolean} [rsv2]
+ * @property {boolean} [rsv3]
+ * @property {boolean | Uint8Array | null} [mask]
+ * @property {'minimal' | 7 | 16 | 64} [lengthForm]
+ * @property {number | bigint} [declaredLength]
+ */
 
 export function randomMaskKey() {
   const key = new Uint8Array(4);
@@ -31,6 +48,7 @@ export function randomMaskKey() {
  *   so non-minimal encodings can be sent on purpose.
  * - `declaredLength`: a length (number or BigInt) to write instead of the payload's
  *   real length, for lying headers.
+ * @param {FrameSpec} spec
  */
 export function buildFrame({
   opcode,
@@ -76,7 +94,11 @@ export function buildFrame({
   return out;
 }
 
-/** A close frame payload: code (2 bytes, big-endian) then the reason's bytes. */
+/**
+ * A close frame payload: code (2 bytes, big-endian) then the reason's bytes.
+ * @param {number} [code]
+ * @param {string | Uint8Array} [reason]
+ */
 export function closePayload(code, reason = '') {
   if (code === undefined) return EMPTY;
   const text = toBytes(reason);

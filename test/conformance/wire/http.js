@@ -15,7 +15,11 @@ export function newKey() {
   return randomBytes(16).toString('base64');
 }
 
-/** The request head a client sends; `extra` adds or overrides headers (null drops one). */
+/**
+ * The request head a client sends; `extra` adds or overrides headers (null drops one).
+ * @param {{ host: string, path?: string, key: string, extensions?: string, protocols?: string,
+ *   extra?: Record<string, string | null> }} request
+ */
 export function upgradeRequest({ host, path = '/', key, extensions, protocols, extra = {} }) {
   const headers = {
     Host: host,

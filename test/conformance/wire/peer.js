@@ -16,11 +16,13 @@ function validCloseCode(code) {
 
 export class Peer {
   /**
-   * @param socket  a connected net.Socket, past the HTTP head
-   * @param options.role       what the harness is: 'client' or 'server'
-   * @param options.deflate    negotiated permessage-deflate params, or null
-   * @param options.rest       bytes that came after the HTTP head
-   * @param options.maxMessage largest message the harness will assemble
+   * @param {import('node:net').Socket} socket  a connected net.Socket, past the HTTP head
+   * @param {object} options
+   * @param {'client' | 'server'} options.role  what the harness is: 'client' or 'server'
+   * @param {ReturnType<typeof import('../data/pmd.js').parseExtensionResponse>} [options.deflate]
+   *   negotiated permessage-deflate params, or null
+   * @param {Uint8Array} [options.rest]  bytes that came after the HTTP head
+   * @param {number} [options.maxMessage]  largest message the harness will assemble
    */
   constructor(socket, { role, deflate = null, rest, maxMessage = 64 * 1024 * 1024 }) {
     this.socket = socket;
@@ -51,7 +53,7 @@ export class Peer {
       this.codec?.close();
       this.wake();
     });
-    socket.on('error', (err) => {
+    socket.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {
       this.socketError ??= err.code ?? err.message;
     });
     socket.on('end', () => {
@@ -73,12 +75,19 @@ export class Peer {
 
   // ---- sending -------------------------------------------------------------
 
-  /** Sends one frame described as for buildFrame; the mask follows the harness's role. */
+  /**
+   * Sends one frame described as for buildFrame; the mask follows the harness's role.
+   * @param {import('./frames.js').FrameSpec} spec
+   * @param {{ chop?: number, delayMs?: number }} [pacing]
+   */
   send(spec, pacing) {
     return this.sendRaw(this.frameBytes(spec), pacing);
   }
 
-  /** A frame's bytes, masked as the harness's role requires; a close frame is noted as sent. */
+  /**
+   * A frame's bytes, masked as the harness's role requires; a close frame is noted as sent.
+   * @param {import('./frames.js').FrameSpec} spec
+   */
   frameBytes(spec) {
     if (spec.opcode === OP.CLOSE && !this.closeSent) {
       const p = toBytes(spec.payload);
@@ -87,7 +96,11 @@ export class Peer {
     return buildFrame({ ...spec, mask: spec.mask ?? this.role === 'client' });
   }
 
-  /** Writes bytes, optionally in `chop`-byte pieces with `delayMs` between them. */
+  /**
+   * Writes bytes, optionally in `chop`-byte pieces with `delayMs` between them.
+   * @param {Uint8Array} bytes
+   * @param {{ chop?: number, delayMs?: number }} [pacing]
+   */
   async sendRaw(bytes, { chop = 0, delayMs = 0 } = {}) {
     const step = chop > 0 ? chop : bytes.length || 1;
     for (let at = 0; at < bytes.length; at += step) {
@@ -114,7 +127,11 @@ export class Peer {
     });
   }
 
-  /** A whole data message, possibly compressed and split into `fragmentSize` frames. */
+  /**
+   * A whole data message, possibly compressed and split into `fragmentSize` frames.
+   * @param {string | Uint8Array | number[]} data
+   * @param {{ binary?: boolean, fragmentSize?: number, compress?: boolean, chop?: number, delayMs?: number }} [options]
+   */
   async sendMessage(data, { binary = false, fragmentSize = 0, compress = false, chop, delayMs } = {}) {
     let body = toBytes(data);
     if (compress) {
@@ -150,7 +167,11 @@ export class Peer {
     return this.send({ opcode: OP.PONG, payload });
   }
 
-  /** Starts the closing handshake (no code: an empty close payload). */
+  /**
+   * Starts the closing handshake (no code: an empty close payload).
+   * @param {number} [code]
+   * @param {string | Uint8Array} [reason]
+   */
   sendClose(code, reason = '') {
     if (this.closeSent) return Promise.resolve(false);
     return this.send({ opcode: OP.CLOSE, payload: closePayload(code, reason) });
@@ -239,6 +260,7 @@ export class Peer {
     if (m.length > this.maxMessage) return this.violate('a message larger than the harness accepts');
     if (!frame.fin) return;
     this.message = null;
+    /** @type {Uint8Array} */
     let bytes = Buffer.concat(m.parts);
     if (m.compressed) {
       try {

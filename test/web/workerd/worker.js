@@ -95,7 +95,7 @@ async function client(port, options) {
       ws.send(new Uint8Array([0, 1, 2, 0xfe, 0xff]));
       ws.send(big.buffer);
     });
-    ws.addEventListener('message', (e) => {
+    ws.addEventListener('message', (/** @type {MessageEvent} */ e) => {
       const { data } = e;
       if (typeof data === 'string') {
         events.push({ type: 'message', kind: 'string', data });
@@ -114,10 +114,10 @@ async function client(port, options) {
         events.push({ type: 'after-close-call', readyState: ws.readyState });
       }
     });
-    ws.addEventListener('error', (e) => {
+    ws.addEventListener('error', (/** @type {ErrorEvent} */ e) => {
       events.push({ type: 'error', message: String(e?.error?.message ?? e?.message ?? '') });
     });
-    ws.addEventListener('close', (e) => {
+    ws.addEventListener('close', (/** @type {CloseEvent} */ e) => {
       events.push({ type: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean, readyState: ws.readyState });
       resolve();
     });
