@@ -15,6 +15,7 @@ import WS from 'ws';
 import { WebSocket, WebSocketServer, broadcast } from '../../dist/index.js';
 import { Topics } from '../../dist/topics/index.js';
 import { createZlibCompressor } from '../../dist/node/zlib-compressor.js';
+import { deflateParams } from '../helpers/deflate-params.js';
 
 const CLIENTS = [
   { name: 'ws-takeover', kind: 'ws', deflate: true, bits: 15 },
@@ -312,13 +313,7 @@ describe('on the wire (raw client inflating with context takeover)', () => {
 // ---- the compressor's forgetContext(), serialized with operations already in its lane ----
 
 describe('ZlibCompressor.forgetContext', () => {
-  const params = (o = {}) => ({
-    serverNoContextTakeover: false,
-    clientNoContextTakeover: false,
-    serverMaxWindowBits: 15,
-    clientMaxWindowBits: 15,
-    ...o,
-  });
+  const params = deflateParams;
   const compress = (c, data, fin = true) =>
     new Promise((resolve, reject) => c.compress(data, fin, (err, out) => (err ? reject(err) : resolve(out))));
   const fresh = (payload) =>

@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createZlibCompressor } from '../../dist/node/zlib-compressor.js';
 import { ProtocolError } from '../../dist/codec/errors.js';
+import { deflateParams } from '../helpers/deflate-params.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -17,13 +18,7 @@ const gc = vm.runInNewContext('gc');
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const hex = (s) => Buffer.from(s.replace(/0x|\s/g, ''), 'hex');
 
-const params = (o = {}) => ({
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-  ...o,
-});
+const params = deflateParams;
 /**
  * @param {'server' | 'client'} role
  * @param {object} [p] negotiated parameters over the defaults

@@ -16,6 +16,7 @@ import {
 import { acceptResponseLines, readUpgradeRequest } from '../../dist/protocol/handshake.js';
 import { ResponseHeadParser } from '../../dist/protocol/http.js';
 import { negotiateDeflate } from '../../dist/protocol/permessage-deflate.js';
+import { deflateParams } from '../helpers/deflate-params.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Sec-WebSocket-Accept computed here with node:crypto, independently of the code under test. */
@@ -47,13 +48,7 @@ function refusal(handshake, res) {
   assert.fail('accept() did not refuse the response');
 }
 
-const params = (o = {}) => ({
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-  ...o,
-});
+const params = deflateParams;
 
 describe('createClientKey', () => {
   it('is 16 random bytes in base64, new each time', () => {

@@ -12,14 +12,9 @@ import {
   PERMESSAGE_DEFLATE,
 } from '../../dist/protocol/permessage-deflate.js';
 import { parseExtensions } from '../../dist/protocol/extensions.js';
+import { deflateParams } from '../helpers/deflate-params.js';
 
-const params = (o = {}) => ({
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-  ...o,
-});
+const params = deflateParams;
 const negotiationError = (re) => (err) => err instanceof ExtensionNegotiationError && re.test(err.message);
 
 describe('server: negotiateDeflate', () => {
