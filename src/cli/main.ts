@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { backend } from '../codec-node.js';
 import { startChat } from '../demos/chat.js';
 import { startEcho } from '../node/echo.js';
+import { preferredTransport } from '../node/transports/select.js';
 import { WebSocket } from '../node/websocket.js';
 
 const USAGE = `Usage:
@@ -16,7 +17,7 @@ const USAGE = `Usage:
                                                    with --redis, every process on that Redis shares the room
   wscodec connect <url> [--protocol P]... [--no-deflate]
                                                    interactive client: stdin lines are sent, messages printed
-Set WSCODEC_BACKEND=native|wasm|js to pin the codec backend.`;
+Set WSCODEC_BACKEND=native|wasm|js to pin the codec backend, WSCODEC_TRANSPORT=native|direct|stream the transport.`;
 
 export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
@@ -85,7 +86,9 @@ async function runEcho(argv: string[]): Promise<undefined> {
     maxPayload: countOf(values['max-payload'], '--max-payload'),
     handshakeTimeout: countOf(values['handshake-timeout'], '--handshake-timeout'),
   });
-  console.log(`wscodec echo server listening on ${echo.url} (backend: ${backend}${values.deflate ? ', permessage-deflate' : ''})`);
+  console.log(
+    `wscodec echo server listening on ${echo.url} (backend: ${backend}, transport: ${preferredTransport()}${values.deflate ? ', permessage-deflate' : ''})`,
+  );
   stopOnSignal(echo.close);
   return undefined;
 }

@@ -9,20 +9,23 @@ import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Connection, ReadyState, type WriteCallback } from '../protocol/connection.js';
 import { startCompressor } from './deflate-setup.js';
-import { SocketBinding, toBuffer, type BindingOwner } from './socket-binding.js';
+import { toBuffer } from './to-buffer.js';
+import { createTransport } from './transports/select.js';
+import type { NodeTransport, TransportOwner } from './transports/types.js';
 import type { DeflateShare, SocketSetup, WebSocketInternals } from './websocket-internals.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 const EMPTY = Buffer.alloc(0);
 
-export class WebSocketCore implements WebSocketInternals, BindingOwner {
+export class WebSocketCore implements WebSocketInternals, TransportOwner {
   url = '';
   protocol = '';
   extensions = '';
   binaryType: BinaryType = 'nodebuffer';
   conn: Connection | null = null;
-  binding: SocketBinding | null = null;
+  /** What carries the bytes once the handshake is done (transports/select.ts chooses it). */
+  binding: NodeTransport | null = null;
   deflateShare: DeflateShare | null = null;
   abortHandshake: ((message: string) => void) | null = null;
   /** The state before a connection exists (connecting, or a failed handshake); then the connection has it. */
@@ -42,7 +45,7 @@ export class WebSocketCore implements WebSocketInternals, BindingOwner {
     net.setTimeout?.(0);
     net.setNoDelay?.(true);
 
-    const binding = (this.binding = new SocketBinding(socket, this));
+    const binding = (this.binding = createTransport(socket, this));
     this.conn = new Connection(binding, binding, {
       role: setup.role,
       maxPayload: setup.maxPayload,
@@ -106,7 +109,7 @@ export class WebSocketCore implements WebSocketInternals, BindingOwner {
     return true;
   }
 
-  // BindingOwner: the connection's events, as the WebSocket's.
+  // TransportOwner: the connection's events, as the WebSocket's.
   onMessage(data: Uint8Array, isBinary: boolean): void {
     this.ws.emit('message', this.asBinaryType(data, isBinary), isBinary);
   }

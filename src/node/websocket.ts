@@ -4,14 +4,15 @@
 
 import { Buffer } from 'node:buffer';
 import './load-backends.js'; // the fast kernels, before any decoder is built
+import './load-transports.js'; // and the transports that own TCP sockets, WSCODEC_TRANSPORT checked
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import { isValidCloseCode } from '../codec/close.js';
 import { Opcode } from '../codec/constants.js';
 import { ReadyState, type WriteCallback } from '../protocol/connection.js';
 import { connectAsClient, type ClientOptions as HandshakeOptions, type HandshakeClientRequest } from './client.js';
 import { addEventListener, defineEventAttributes, kWasClean, removeEventListener } from './event-target.js';
 import { WebSocketCore, type BinaryType } from './websocket-core.js';
+import type { SocketView } from './transports/types.js';
 import { kInternals } from './websocket-internals.js';
 
 export type { BinaryType };
@@ -69,7 +70,7 @@ export class WebSocket extends EventEmitter {
    * reads remoteAddress, remotePort, localAddress, localPort, setNoDelay() and
    * setKeepAlive() here. Not enumerable, like the rest of ws's underscore members.
    */
-  get _socket(): Duplex | null {
+  get _socket(): SocketView | null {
     return this[kInternals].binding?.socket ?? null;
   }
 
@@ -100,9 +101,8 @@ export class WebSocket extends EventEmitter {
 
   get bufferedAmount(): number {
     const { binding, conn } = this[kInternals];
-    const inSocket = binding !== null ? binding.socket.writableLength : 0;
-    const batched = binding !== null ? binding.batchedBytes : 0;
-    return inSocket + batched + (conn !== null ? conn.queuedBytes : 0) + this._bufferedAfterClose;
+    const inTransport = binding !== null ? binding.bufferedBytes() : 0;
+    return inTransport + (conn !== null ? conn.queuedBytes : 0) + this._bufferedAfterClose;
   }
 
   get isPaused(): boolean {

@@ -1,36 +1,43 @@
-// Joins one socket, its protocol Connection and its WebSocket. One object with methods
-// is both the connection's Transport and its event sink, and the socket's listeners are
-// shared functions that find it through a symbol: an idle server holds thousands of
-// these, and a dozen closures each would cost more than the socket's own JS state.
-// Frames produced while one read is handled leave in one write (corked when several).
+// The stream transport: a connection over any Duplex (net.Socket, tls.TLSSocket, a
+// createConnection stream), through Node's stream API. It always works; the transports
+// that own a TCP socket's reads and writes are faster where they apply (select.ts).
+// One object with methods is both the connection's Transport and its event sink, and the
+// socket's listeners are shared functions that find it through a symbol: an idle server
+// holds thousands of these, and a dozen closures each would cost more than the socket's
+// own JS state. Frames produced while one read is handled leave in one write (corked
+// when several).
 
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import type { Connection, ConnectionEvents, Transport, WriteCallback } from '../protocol/connection.js';
+import type { Connection, WriteCallback } from '../../protocol/connection.js';
+import { toBuffer } from '../to-buffer.js';
+import type { NodeTransport, SocketView, TransportOwner } from './types.js';
 
-/** What the binding reports to (the WebSocket's core: websocket-core.ts). */
-export interface BindingOwner {
-  onMessage(data: Uint8Array, isBinary: boolean): void;
-  /** 'ping', 'pong' and 'error', as the WebSocket's events. */
-  emit(event: string, ...args: unknown[]): boolean;
-  onClosed(code: number, reason: string): void;
-}
+const kBinding = Symbol('wscodec stream transport');
+type BoundSocket = Duplex & { [kBinding]?: StreamTransport };
 
-const kBinding = Symbol('wscodec binding');
-type BoundSocket = Duplex & { [kBinding]?: SocketBinding };
-
-export class SocketBinding implements Transport, ConnectionEvents {
+export class StreamTransport implements NodeTransport {
+  readonly kind = 'stream';
   conn!: Connection;
 
   constructor(
-    readonly socket: Duplex,
-    private readonly owner: BindingOwner,
+    readonly stream: Duplex,
+    private readonly owner: TransportOwner,
   ) {}
+
+  /** The Duplex itself (a net.Socket has everything code written for ws reads from ws._socket). */
+  get socket(): SocketView {
+    return this.stream as Duplex & SocketView;
+  }
+
+  bufferedBytes(): number {
+    return this.stream.writableLength + this.batchedBytes;
+  }
 
   /** Starts reading: bytes go to the connection; frames sent while handling a read leave in one write. */
   attach(conn: Connection): void {
     this.conn = conn;
-    const socket = this.socket as BoundSocket;
+    const socket = this.stream as BoundSocket;
     socket[kBinding] = this;
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
@@ -60,7 +67,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
       }
       return;
     }
-    const socket = this.socket;
+    const socket = this.stream;
     if (chunks.length === 1) {
       socket.write(chunks[0], callback);
       return;
@@ -89,11 +96,11 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 
   writeBacklog(): number {
-    return this.socket.writableLength;
+    return this.stream.writableLength;
   }
 
   isDestroyed(): boolean {
-    return this.socket.destroyed;
+    return this.stream.destroyed;
   }
 
   /** Hands a read's bytes to the connection, then writes what it produced. */
@@ -108,7 +115,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 
   private flush(): void {
-    if (this.socket.destroyed) {
+    if (this.stream.destroyed) {
       // Nothing can be written any more (a held write outlived the socket): callbacks still hear.
       for (const cb of this.batchCallbacks!) if (cb) process.nextTick(cb, new Error('The socket is closed'));
       this.batch!.length = 0;
@@ -116,7 +123,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
       this.batchedBytes = 0;
       return;
     }
-    const socket = this.socket;
+    const socket = this.stream;
     const batch = this.batch!;
     const callbacks = this.batchCallbacks!;
     this.batchedBytes = 0;
@@ -134,19 +141,19 @@ export class SocketBinding implements Transport, ConnectionEvents {
   end(): void {
     // EOF goes after the frames batched in this read.
     if (this.batch !== null && this.batch.length > 0) this.flush();
-    this.socket.end();
+    this.stream.end();
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   pauseReading(): void {
-    this.socket.pause();
+    this.stream.pause();
   }
 
   resumeReading(): void {
-    this.socket.resume();
+    this.stream.resume();
   }
 
   // ConnectionEvents
@@ -171,7 +178,7 @@ export class SocketBinding implements Transport, ConnectionEvents {
   }
 }
 
-function releaseHeldWrites(binding: SocketBinding): void {
+function releaseHeldWrites(binding: StreamTransport): void {
   binding.releaseHeldWrites();
 }
 
@@ -189,8 +196,4 @@ function socketOnClose(this: BoundSocket): void {
 
 function socketOnError(this: BoundSocket): void {
   this.destroy();
-}
-
-export function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -1,0 +1,71 @@
+// Which transport carries a connection. Automatic: the fastest one that applies to the
+// socket (native for a plain TCP socket where the addon loaded, then direct, else the
+// stream transport, which takes any Duplex: TLS, createConnection streams, ...).
+// WSCODEC_TRANSPORT=native|direct|stream forces one for every socket it applies to; a
+// forced transport that is not available here is an error when this module loads, not a
+// silent fallback. A socket the chosen transport cannot adopt stays on the stream
+// transport (one logged line): no connection is ever dropped for it.
+
+import type { Duplex } from 'node:stream';
+import { StreamTransport } from './stream.js';
+import type { NodeTransport, TransportKind, TransportOwner } from './types.js';
+
+/** A transport that can take over plain TCP sockets (direct, native), registered when it is available. */
+export interface SocketAdopter {
+  readonly kind: Exclude<TransportKind, 'stream'>;
+  /** Whether this socket is one it can take over (a plain TCP net.Socket with its handle). */
+  applies(socket: Duplex): boolean;
+  /** Takes the socket over; throws when it cannot (the caller falls back to the stream transport). */
+  adopt(socket: Duplex, owner: TransportOwner): NodeTransport;
+}
+
+const KINDS: readonly TransportKind[] = ['native', 'direct', 'stream'];
+const adopters = new Map<TransportKind, SocketAdopter>();
+
+/** WSCODEC_TRANSPORT, checked; undefined when unset. */
+export function forcedTransportFromEnv(): TransportKind | undefined {
+  const value = process.env.WSCODEC_TRANSPORT?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (!(KINDS as readonly string[]).includes(value))
+    throw new Error(`WSCODEC_TRANSPORT must be one of ${KINDS.join(', ')}; got '${value}'`);
+  return value as TransportKind;
+}
+
+const forced = forcedTransportFromEnv();
+
+/** Makes an adopting transport available (the modules that implement one call this when they load). */
+export function registerAdopter(adopter: SocketAdopter): void {
+  adopters.set(adopter.kind, adopter);
+}
+
+/** Throws unless the forced transport (if any) is available; run once everything registered. */
+export function checkForcedTransport(): void {
+  if (forced === undefined || forced === 'stream' || adopters.has(forced)) return;
+  throw new Error(`WSCODEC_TRANSPORT=${forced}, but the ${forced} transport is not available here (${unavailableReason(forced)})`);
+}
+
+function unavailableReason(kind: TransportKind): string {
+  if (kind === 'native') return 'it needs the native addon, and no native code runs with WSCODEC_BACKEND=wasm or js or without the addon';
+  return 'not implemented on this runtime';
+}
+
+/** The transport plain TCP connections get (the CLI's listening line names it). */
+export function preferredTransport(): TransportKind {
+  if (forced !== undefined) return forced;
+  for (const kind of KINDS) if (kind === 'stream' || adopters.has(kind)) return kind;
+  return 'stream';
+}
+
+/** A transport for this socket: the forced or best one that applies, else the stream transport. */
+export function createTransport(socket: Duplex, owner: TransportOwner): NodeTransport {
+  const kind = preferredTransport();
+  const adopter = kind === 'stream' ? undefined : adopters.get(kind);
+  if (adopter !== undefined && adopter.applies(socket)) {
+    try {
+      return adopter.adopt(socket, owner);
+    } catch (err) {
+      console.warn(`wscodec: the ${kind} transport could not adopt a socket; it stays on the stream transport (${(err as Error).message})`);
+    }
+  }
+  return new StreamTransport(socket, owner);
+}
