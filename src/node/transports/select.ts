@@ -49,6 +49,11 @@ function unavailableReason(kind: TransportKind): string {
   return 'not implemented on this runtime';
 }
 
+/** Every transport that can run here, fastest first (the stream transport always can). */
+export function availableTransports(): TransportKind[] {
+  return KINDS.filter((kind) => kind === 'stream' || adopters.has(kind));
+}
+
 /** The transport plain TCP connections get (the CLI's listening line names it). */
 export function preferredTransport(): TransportKind {
   if (forced !== undefined) return forced;
