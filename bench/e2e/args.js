@@ -1,21 +1,28 @@
 // Command-line flags and timing presets for bench/e2e/run.js.
 
 import { numberOrNull, parseSize, readFlags } from '../args.js';
+import { CONTENDER_KEYS } from './contenders.js';
 
 export const HELP = `usage: node bench/e2e/run.js [options]
 
-  --quick             shorter slices, fewer rounds (~1.5 min)
+Default: every contender against ws + bufferutil, all in the same run: wscodec on each
+transport (native, direct + wasm, stream; one that does not start is reported as not
+available), Bun and Deno (fetched from npm into bench/.anchors/ on first use).
+
+  --contenders LIST   a subset: ${CONTENDER_KEYS.join(',')} (default: all)
+  --no-fetch          use only anchors already in bench/.anchors/ (no network)
+  --quick             shorter slices, fewer rounds (~3 min with every contender)
   --smoke             a fraction of a second per cell, few connections (CI test)
   --only SCENARIO     one-in-flight | pipelined | idle-memory (comma-separated list ok)
   --sizes 20,1k       message sizes (default 20,1k,16k,64k)
   --rounds N          rounds per cell, fresh server processes each (default: 5 for
                       throughput, 3 for idle memory; N sets both)
-  --slices N          measured slice pairs per throughput round (default 4)
-  --steady-malloc     run both servers with glibc heap trimming off (MALLOC_TRIM_THRESHOLD_,
+  --slices N          measured slice cycles per throughput round (default 4)
+  --steady-malloc     run the servers with glibc heap trimming off (MALLOC_TRIM_THRESHOLD_,
                       MALLOC_TOP_PAD_): removes a per-process page-fault lottery at 64 KiB
-  --server-a "CMD"    server A (default: node bin/wscodec.js echo --port 0 --host 127.0.0.1)
-  --server-b "CMD"    server B (default: node bench/e2e/ws-echo.js --port 0 --host 127.0.0.1)
-  --calibrate         ws against ws: both sides run ws-echo.js (ratios should be ≈ 1.00)
+  --server-a "CMD"    two-server mode: CMD against server B instead of the contenders
+  --server-b "CMD"    the baseline (default: node bench/e2e/ws-echo.js --port 0 --host 127.0.0.1)
+  --calibrate         two-server mode, ws against ws: both run ws-echo.js (ratios ≈ 1.00)
   --no-pin            do not pin servers and load generator to separate CPUs (taskset)
   --out DIR           where to write e2e.md and e2e.json (e2e-calibration.* with
                       --calibrate); default bench/results
@@ -41,6 +48,8 @@ export function parseArgs(argv) {
       'server-a': { type: 'string' },
       'server-b': { type: 'string' },
       calibrate: { type: 'boolean', default: false },
+      contenders: { type: 'string' },
+      'no-fetch': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
@@ -58,22 +67,32 @@ export function parseArgs(argv) {
     serverA: v['server-a'] ?? null,
     serverB: v['server-b'] ?? null,
     calibrate: v.calibrate,
+    contenders: v.contenders?.split(',').map((x) => x.trim()) ?? null,
+    fetch: !v['no-fetch'],
     out: v.out ?? null,
     help: v.help,
   };
   for (const s of opts.only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
   for (const k of ['rounds', 'slices']) if (opts[k] !== null && !(opts[k] >= 1)) throw new Error(`--${k} must be ≥ 1`);
   if (opts.calibrate && opts.serverA) throw new Error('--calibrate and --server-a contradict each other');
+  if (opts.contenders && (opts.calibrate || opts.serverA))
+    throw new Error('--contenders and two-server mode (--server-a, --calibrate) contradict each other');
+  for (const c of opts.contenders ?? [])
+    if (!CONTENDER_KEYS.includes(c)) throw new Error(`--contenders: unknown ${c} (${CONTENDER_KEYS.join(', ')})`);
   return opts;
 }
 
 /**
- * Time and count budget of every phase. A throughput round starts both servers afresh, warms
- * both for warmMs, then measures `slices` pairs of sliceMs slices alternating between them.
+ * Time and count budget of every phase. A throughput round starts every server afresh, warms
+ * each for warmMs, then measures `slices` cycles of one sliceMs slice per server, the order
+ * running forward and backward in turn.
  * Several rounds of fresh processes matter: glibc's heap trimming makes some server
  * processes page-fault on every 64 KiB message and others not, for their whole life
  * (calibration: ±30% between identical ws processes), and only new processes redraw that.
- * An idle-memory round is one fresh run per server. Full: ~5 minutes.
+ * An idle-memory round is one fresh run per server. Full: ~5 minutes for two servers, ~13
+ * for ws and five contenders (a cycle holds every server, so each added contender costs one
+ * server's time: ~17 s per throughput cell and round with six servers, ~15 s per idle round
+ * and server). Quick: ~3 minutes with six servers.
  */
 export function preset(opts) {
   const p = opts.smoke

@@ -43,9 +43,10 @@ process.on('uncaughtException', fail);
 setTimeout(() => fail(new Error(`client deadline of ${job.deadlineMs} ms passed`)), job.deadlineMs);
 
 /**
- * Both servers get the same connections and the same warm-up; then measured slices
- * alternate A B, B A, A B, …, so slow patches of a shared machine fall on both, and a
- * linear drift cancels out within two pairs.
+ * Every server gets the same connections and the same warm-up; then each cycle measures one
+ * slice per server, the order running forward and backward in turn (A B C, C B A, A B C, …),
+ * so slow patches of a shared machine fall on all of them, and a linear drift cancels out
+ * within two cycles for every pair: each server's mean position in a cycle is the middle.
  */
 async function throughput() {
   const depth = job.mode === 'one' ? 1 : job.depth;
@@ -56,9 +57,10 @@ async function throughput() {
   }
   for (const load of loads) await load.slice(job.warmMs, false, job.drainTimeoutMs);
   const slices = loads.map(() => []);
-  for (let pair = 0; pair < job.slices; pair++) {
-    const order = pair % 2 ? [1, 0] : [0, 1];
-    for (const i of order) slices[i].push(await loads[i].slice(job.sliceMs, true, job.drainTimeoutMs));
+  const forward = loads.map((_, i) => i);
+  const backward = [...forward].reverse();
+  for (let cycle = 0; cycle < job.slices; cycle++) {
+    for (const i of cycle % 2 ? backward : forward) slices[i].push(await loads[i].slice(job.sliceMs, true, job.drainTimeoutMs));
   }
   return { type: 'result', servers: loads.map((l, i) => ({ slices: slices[i], latencyMs: l.latency() })) };
 }

@@ -44,11 +44,14 @@ function runClient(job, timeoutMs, cpus, onMessage) {
   return runLoadScript(CLIENT, job, timeoutMs, cpus, { onMessage });
 }
 
-/** Starts the servers, runs `fn(servers)`, stops them; a server that died fails the run. */
-async function withServers(commands, cwd, cpus, env, fn) {
+/**
+ * Starts the servers (`{ command, bin?, env? }` each; `env` adds to the run's `env`), runs
+ * `fn(servers)`, stops them; a server that died fails the run.
+ */
+async function withServers(specs, cwd, cpus, env, fn) {
   const servers = [];
   try {
-    for (const command of commands) servers.push(await startServer(command, { cwd, cpu: cpus?.server, env }));
+    for (const s of specs) servers.push(await startServer(s.command, { cwd, cpu: cpus?.server, bin: s.bin, env: { ...env, ...s.env } }));
     const out = await fn(servers);
     for (const s of servers) {
       if (s.child.exitCode !== null || s.child.signalCode !== null) {
@@ -62,14 +65,16 @@ async function withServers(commands, cwd, cpus, env, fn) {
 }
 
 /**
- * One cell, both servers: fresh processes, one load generator alternating between them
- * (see client.js). Resolves with `{ servers: [{ slices, latencyMs }, …], banners }`.
+ * One cell, every server in `specs`: fresh processes, one load generator taking turns
+ * between them (see client.js). Resolves with `{ servers: [{ slices, latencyMs }, …], banners }`
+ * in the order of `specs`.
  */
-export function measureThroughput({ commands, cwd, cpus, cell, p }) {
-  return withServers(commands, cwd, cpus, p.serverEnv, async (servers) => {
-    const connectMs = commands.length * Math.ceil(p.conns / p.batch) * p.connectTimeoutMs;
-    const slicesMs = commands.length * (p.warmMs + p.slices * p.sliceMs);
-    const deadlineMs = connectMs + slicesMs + commands.length * (p.slices + 1) * p.drainTimeoutMs;
+export function measureThroughput({ specs, cwd, cpus, cell, p }) {
+  return withServers(specs, cwd, cpus, p.serverEnv, async (servers) => {
+    const n = specs.length;
+    const connectMs = n * Math.ceil(p.conns / p.batch) * p.connectTimeoutMs;
+    const slicesMs = n * (p.warmMs + p.slices * p.sliceMs);
+    const deadlineMs = connectMs + slicesMs + n * (p.slices + 1) * p.drainTimeoutMs;
     const job = {
       mode: cell.mode,
       size: cell.size,
@@ -99,9 +104,9 @@ async function settledRss(pid, ms) {
   return { kib: readings.at(-1), readings };
 }
 
-/** Server RSS growth per idle connection, (after − before) / count, in KiB. */
-export function measureIdle({ command, cwd, cpus, p }) {
-  return withServers([command], cwd, cpus, p.serverEnv, async ([server]) => {
+/** Server RSS growth per idle connection, (after − before) / count, in KiB; `spec` as for measureThroughput. */
+export function measureIdle({ spec, cwd, cpus, p }) {
+  return withServers([spec], cwd, cpus, p.serverEnv, async ([server]) => {
     const { count, warmConns, settleMs } = p.idle;
     let before;
     let after;

@@ -80,14 +80,16 @@ const READY = /ws:\/\/([\w.-]+|\[[\da-fA-F:]+\]):(\d+)/;
 /**
  * Starts an echo server from a command line (`node …` runs under this same Node binary,
  * without a shell, so the pid is the server's own and /proc reads measure the server),
- * optionally pinned to `cpu`, and resolves once it prints its ws:// URL.
+ * optionally pinned to `cpu`, and resolves once it prints its ws:// URL. `bin` replaces the
+ * command's first word (the report shows `bun …`, the process runs the fetched binary).
  */
-export async function startServer(command, { cwd, cpu, env = {}, timeoutMs = 15_000 } = {}) {
+export async function startServer(command, { cwd, cpu, bin, env = {}, timeoutMs = 15_000 } = {}) {
   const words = splitCommand(command);
-  if (words[0] === 'node') words[0] = process.execPath;
+  if (bin) words[0] = bin;
+  else if (words[0] === 'node') words[0] = process.execPath;
   // taskset execs the command, so the pid stays the server's.
-  const [bin, ...args] = [...pinned(cpu), ...words];
-  const child = track(spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const [file, ...args] = [...pinned(cpu), ...words];
+  const child = track(spawn(file, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s) => (stderr = (stderr + s).slice(-4000)));

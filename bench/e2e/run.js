@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// npm run bench:e2e: two echo servers (wscodec's CLI and ws + bufferutil) under the same
-// load, measured alternately in the same run → stdout table, bench/results/e2e.{md,json}.
-// Files: args (flags, budgets) · measure (server + load-generator processes) · client and
-// load (the load generator) · connect and wire (its hand-written WebSocket client side) ·
-// processes and procfs (starting, stopping and reading processes) · report.
+// npm run bench:e2e: echo servers under the same load, measured in turns in the same run →
+// stdout tables, bench/results/e2e.{md,json}. Default: ws + bufferutil against every
+// contender (wscodec per transport, Bun, Deno); --server-a / --calibrate: two servers.
+// Files: args (flags, budgets) · contenders and anchors (who runs, fetching Bun and Deno) ·
+// measure (server + load-generator processes) · client and load (the load generator) ·
+// connect and wire (its hand-written WebSocket client side) · processes and procfs
+// (starting, stopping and reading processes) · report. *-echo.js: the servers.
 // Progress goes to stderr so stdout holds only the report.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, loadCodec } from '../codec.js';
@@ -15,29 +17,12 @@ import { sizeLabel } from '../frames.js';
 import { median } from '../stats.js';
 import { loadBufferutil } from '../ws-instances.js';
 import { DEFAULT_SIZES, HELP, SCENARIOS, parseArgs, preset } from './args.js';
+import { chooseServers, commandLine, probe } from './contenders.js';
 import { measureIdle, measureThroughput } from './measure.js';
 import { cpuPlan, installCleanup } from './processes.js';
 import { e2eMarkdown, evaluateTargets, summarize } from './report.js';
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const WSCODEC = 'node bin/wscodec.js echo --port 0 --host 127.0.0.1';
-const WS = 'node bench/e2e/ws-echo.js --port 0 --host 127.0.0.1';
-
-function chooseServers(opts) {
-  if (opts.calibrate) {
-    return [
-      { key: 'a', label: 'ws (A)', command: WS },
-      { key: 'b', label: 'ws (B)', command: opts.serverB ?? WS },
-    ];
-  }
-  if (!opts.serverA && !existsSync(path.join(ROOT, 'bin', 'wscodec.js'))) {
-    throw new Error('bin/wscodec.js does not exist yet: pass --server-a "<command>", or --calibrate to run ws against ws');
-  }
-  return [
-    { key: 'a', label: 'wscodec', command: opts.serverA ?? WSCODEC },
-    { key: 'b', label: 'ws', command: opts.serverB ?? WS },
-  ];
-}
 
 function planCells(opts, p) {
   const wanted = opts.only ?? SCENARIOS;
@@ -53,11 +38,29 @@ function planCells(opts, p) {
   return cells;
 }
 
-/** Progress line for one server in one throughput round: median slice rate and CPU. */
-function describe({ slices, latencyMs: lat }) {
-  const med = (f) => median(slices.map(f));
-  return `${Math.round(med((r) => r.msgPerSec)).toLocaleString('en-US')} msg/s${lat ? ` p50 ${lat.p50.toFixed(2)} ms` : ''} (CPU server ${Math.round(med((r) => r.serverCpu) * 100)}%, client ${Math.round(med((r) => r.clientCpu) * 100)}%)`;
+/** Progress for one server in one throughput round: median slice rate, ratio, server CPU. */
+function describe({ slices }, baseline) {
+  const med = (list, f) => median(list.map(f));
+  const rate = med(slices, (r) => r.msgPerSec);
+  const ratio = baseline ? ` ${(rate / med(baseline.slices, (r) => r.msgPerSec)).toFixed(2)}×` : '';
+  return `${Math.round(rate).toLocaleString('en-US')}${ratio} (CPU ${Math.round(med(slices, (r) => r.serverCpu) * 100)}%)`;
 }
+
+const rotate = (list, k) => [...list.slice(k), ...list.slice(0, k)];
+
+/** What the JSON keeps of a server (not its RegExp, nor absolute paths). */
+const serverRecord = (s) => ({
+  key: s.key,
+  label: s.label,
+  command: commandLine(s),
+  env: s.env,
+  baseline: !!s.baseline,
+  pkg: s.pkg ?? null,
+  version: s.version ?? null,
+  banner: s.banner ?? null,
+  unavailable: s.unavailable ?? null,
+  targets: s.targets,
+});
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -79,10 +82,20 @@ async function main() {
     timing: p,
   });
   if (env.loadavg[0] > env.cpuCount / 2) log(`note: load average ${env.loadavg[0]} on ${env.cpuCount} CPUs: expect noisy numbers`);
+
+  // Who can run here: a contender that cannot start is reported, not measured.
+  await probe(servers, { cwd: ROOT, env: p.serverEnv, fetch: opts.fetch, log });
+  const active = servers.filter((s) => !s.unavailable);
+  const unavailable = servers.filter((s) => s.unavailable);
+  const base = active.find((s) => s.baseline);
+  if (active.length < 2)
+    throw new Error(`nothing to compare with ${base.label}:\n${unavailable.map((s) => `  ${s.label}: ${s.unavailable}`).join('\n')}`);
+
   log(
     `e2e (${p.name}): ${cells.length} cells; ${p.rounds} throughput round(s) of ${p.slices} × ${p.sliceMs} ms per server, ${p.idleRounds} idle-memory round(s)`,
   );
-  for (const s of servers) log(`  ${s.label}: ${s.command}`);
+  for (const s of active) log(`  ${s.label}${s.baseline ? ' (baseline)' : ''}: ${commandLine(s)}`);
+  for (const s of unavailable) log(`  ✘ ${s.label}: NOT AVAILABLE, not measured: ${s.unavailable}`);
   if (opts.steadyMalloc)
     log(
       `  servers run with ${Object.entries(p.serverEnv)
@@ -92,13 +105,13 @@ async function main() {
   log(cpus ? `  servers on CPU ${cpus.server}, load generator on CPU ${cpus.client} (taskset)` : '  not pinned to CPUs');
 
   // Rounds outside, cells inside: a slow patch of the machine then spoils one round of several
-  // cells rather than every round of one. The order flips every round and every cell.
+  // cells rather than every round of one. Who goes first rotates every round and every cell.
   for (const cell of cells) cell.rounds = [];
   const rounds = Math.max(p.rounds, cells.some((c) => c.mode === 'idle') ? p.idleRounds : 0);
   for (let round = 0; round < rounds; round++) {
     for (const [i, cell] of cells.entries()) {
       if (round >= (cell.mode === 'idle' ? p.idleRounds : p.rounds)) continue;
-      const order = (round + i) % 2 ? [servers[1], servers[0]] : servers;
+      const order = rotate(active, (round + i) % active.length);
       const entry = { first: order[0].key };
       cell.rounds[round] = entry;
       const what = `round ${round + 1} ${cell.mode === 'idle' ? 'idle memory' : `${cell.scenario} ${sizeLabel(cell.size)}`}`;
@@ -106,7 +119,7 @@ async function main() {
         // RSS needs a server to itself: one server process at a time.
         for (const server of order) {
           try {
-            const { banners, ...r } = await measureIdle({ command: server.command, cwd: ROOT, cpus, p });
+            const { banners, ...r } = await measureIdle({ spec: server, cwd: ROOT, cpus, p });
             server.banner ??= banners[0];
             entry[server.key] = r;
             log(`  ${what} ${server.label}: ${r.perConnKiB.toFixed(1)} KiB/conn (RSS ${r.beforeKiB} → ${r.afterKiB} KiB)`);
@@ -119,34 +132,47 @@ async function main() {
         continue;
       }
       try {
-        const r = await measureThroughput({ commands: order.map((s) => s.command), cwd: ROOT, cpus, cell, p });
+        const r = await measureThroughput({ specs: order, cwd: ROOT, cpus, cell, p });
         order.forEach((server, k) => {
           server.banner ??= r.banners[k];
           entry[server.key] = r.servers[k];
         });
-        log(`  ${what}: ${servers.map((s) => `${s.label} ${describe(entry[s.key])}`).join(' | ')}`);
+        log(`  ${what}: ${active.map((s) => `${s.label} ${describe(entry[s.key], s === base ? null : entry[base.key])}`).join(' | ')}`);
       } catch (err) {
-        entry.a = entry.b = null;
+        for (const s of active) entry[s.key] = null;
         problems.push(`${what}: ${err.message.split('\n')[0]}`);
         log(`  ✘ ${what}: ${err.message}`);
       }
     }
   }
 
-  for (const cell of cells) cell.summary = summarize(cell);
+  const keys = active.map((s) => s.key);
+  for (const cell of cells) cell.summary = summarize(cell, keys, base.key);
   env.loadavgEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
   const calibration = opts.calibrate;
-  const targets = evaluateTargets(cells, { calibration });
+  const targets = evaluateTargets(cells, servers, { calibration });
   const md = e2eMarkdown({ env, servers, p, cells, targets, problems, calibration });
-  const json = { env, calibration, servers, preset: p, cells, targets, problems, seconds: (Date.now() - started) / 1000 };
+  const json = {
+    env,
+    calibration,
+    servers: servers.map(serverRecord),
+    baseline: base.key,
+    preset: p,
+    cells,
+    targets,
+    problems,
+    seconds: (Date.now() - started) / 1000,
+  };
 
   // A calibration run must not overwrite the real comparison.
-  const base = calibration ? 'e2e-calibration' : 'e2e';
+  const name = calibration ? 'e2e-calibration' : 'e2e';
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, `${base}.md`), md);
-  writeFileSync(path.join(outDir, `${base}.json`), `${JSON.stringify(json, null, 1)}\n`);
+  writeFileSync(path.join(outDir, `${name}.md`), md);
+  writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
   console.log(md);
-  log(`wrote ${path.relative(process.cwd(), outDir) || '.'}/${base}.{md,json} in ${json.seconds.toFixed(0)} s`);
+  log(`wrote ${path.relative(process.cwd(), outDir) || '.'}/${name}.{md,json} in ${json.seconds.toFixed(0)} s`);
+  if (unavailable.length)
+    log(`\nnot measured (not available here):\n${unavailable.map((s) => `  - ${s.label}: ${s.unavailable}`).join('\n')}`);
   if (problems.length) log(`\n${problems.length} problem(s):\n${problems.map((x) => `  - ${x}`).join('\n')}`);
   return problems.length ? 1 : 0;
 }
