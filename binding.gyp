@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "wscodec",
-      "sources": ["bindings/kernels.cc", "bindings/addon.cc"],
+      "sources": ["bindings/kernels.cc", "bindings/addon.cc", "bindings/transport.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-Wall", "-Wextra"],

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "kernels.h"
+#include "transport.h"
 
 namespace {
 
@@ -137,6 +138,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object contract = Napi::Object::New(env);
   for (const auto& c : wscodec::SCAN_CONTRACT) contract.Set(c.name, Napi::Number::New(env, c.value));
   exports.Set("scanContract", contract);
+  // The native socket transport (bindings/transport.cc).
+  wscodec::register_transport(env, exports);
   return exports;
 }
 

@@ -18,3 +18,14 @@ ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 WSCODEC_BACKEND=native \
   node --test --test-concurrency=1 test/codec/*.test.js test/backend/native.test.js test/backend/contract.test.js
+# Adopted sockets (the native transport, bindings/transport.cc) under the same sanitizers:
+# its own tests (take-over, backpressure, resets, half-closes, churn, exits; their child
+# processes inherit LD_PRELOAD) and the Node suites forced onto it. Not bufferutil.test.js
+# (it starts ws with WSCODEC_BACKEND=wasm, which no native transport serves) nor the attack
+# suites (their RSS bounds do not hold under ASan's quarantine and shadow memory).
+LD_PRELOAD="$asan" \
+ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+WSCODEC_BACKEND=native \
+WSCODEC_TRANSPORT=native \
+  node --test --test-concurrency=1 test/transports/native.test.js $(ls test/node/*.test.js | grep -v '/bufferutil\.test\.js$')

@@ -17,6 +17,13 @@ export interface Backend {
   unmask(buffer: Uint8Array, maskKey: Uint8Array): void;
   /** A fresh set of kernels for one decoder. */
   kernels(): Kernels;
+  /**
+   * Memory the kernels scan where it lies, for a transport to read sockets into (wasm: a
+   * region of linear memory, so a read is never copied in). One region, `size` bytes, set
+   * aside on the first call and the same every call after. Absent where the kernels work
+   * on any array in place anyway (js, native).
+   */
+  residentBuffer?(size: number): Uint8Array;
 }
 
 /**

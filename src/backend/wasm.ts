@@ -1,11 +1,13 @@
 // The WebAssembly backend. Linear memory is sized once, before any view exists, and
 // never grows (growing would detach every view). Layout above the module's heap base:
 //
-//   DFA tables | NESTING_SLOTS × (result block + frame table) | staging stack ...
+//   DFA tables | NESTING_SLOTS × (result block + frame table) | staging stack ... | resident region
 //
 // Socket bytes are copied once onto the staging stack; scan, unmask and UTF-8 then run
 // where they lie. Staging is a stack, and each nesting level has its own table, because
 // a decoder's callback may push into another decoder before the first has finished.
+// A transport may read sockets straight into the resident region (residentBuffer): bytes
+// already in linear memory are staged where they are, with no copy at all.
 
 import { jsMask, JsKernels } from './js.js';
 import {
@@ -52,7 +54,10 @@ class WasmMemory {
   readonly slots: Slot[] = [];
   readonly stagingStart: number;
   top: number;
+  /** Where the staging stack ends (the resident region, once set aside, lies above). */
+  end: number;
   depth = 0;
+  resident: Uint8Array | null = null;
 
   constructor(readonly exports: WasmExports) {
     const memory = exports.memory;
@@ -73,12 +78,24 @@ class WasmMemory {
       at = align(tableAddr + TABLE_CAPACITY * ENTRY_INTS * 4, 64);
     }
     this.stagingStart = this.top = at;
+    this.end = this.bytes.length;
+  }
+
+  /** Sets the resident region aside at the top of memory, once. */
+  reserve(size: number): Uint8Array {
+    if (this.resident === null) {
+      const start = (this.end - size) & -64;
+      if (start - this.top < WINDOW_MAX) throw new Error('wscodec: no room in linear memory for a resident region');
+      this.end = start;
+      this.resident = new Uint8Array(this.bytes.buffer, start, size);
+    }
+    return this.resident;
   }
 
   /** Bytes a new stage could take, or 0 when this nesting level must use the JS kernels. */
   room(): number {
     if (this.depth >= NESTING_SLOTS) return 0;
-    const free = this.bytes.length - this.top;
+    const free = this.end - this.top;
     return free < WINDOW_MIN ? 0 : Math.min(free, WINDOW_MAX);
   }
 
@@ -106,6 +123,8 @@ class WasmKernels implements Kernels {
   private slot: Slot;
   /** Set while a stage is served by the JS kernels (wasm stack exhausted). */
   private fallback: JsKernels | null = null;
+  /** Set while a stage is bytes already in linear memory (staged where they lie). */
+  private inPlace = false;
 
   constructor(private readonly mem: WasmMemory) {
     this.bytes = mem.bytes;
@@ -119,6 +138,13 @@ class WasmKernels implements Kernels {
 
   stage(source: Uint8Array, from: number, length: number): number {
     const mem = this.mem;
+    if (source.buffer === mem.bytes.buffer && mem.depth < NESTING_SLOTS) {
+      // Read into linear memory by a transport: scanned where it landed.
+      this.inPlace = true;
+      this.slot = mem.slots[mem.depth++];
+      this.table = this.slot.table;
+      return source.byteOffset + from;
+    }
     if (length > mem.room()) {
       const js = (this.fallback = new JsKernels());
       this.bytes = source;
@@ -140,6 +166,11 @@ class WasmKernels implements Kernels {
       this.fallback = null;
       this.bytes = this.mem.bytes;
       this.transient = true;
+      return;
+    }
+    if (this.inPlace) {
+      this.inPlace = false;
+      this.mem.depth--;
       return;
     }
     this.mem.pop(offset);
@@ -210,6 +241,7 @@ export function createWasmBackend(instance: WebAssembly.Instance): Backend {
       if (buffer.length > 0) maskRegion(buffer, maskKey, buffer, 0, buffer.length);
     },
     kernels: () => new WasmKernels(mem),
+    residentBuffer: (size) => mem.reserve(size),
   };
 }
 

@@ -72,6 +72,23 @@ const enum Phase {
 const NOTHING_THROWN = Symbol('nothing thrown');
 const EMPTY = new Uint8Array(0);
 
+// Memory whose owner overwrites it once push() returns: a transport that reads every
+// socket into one reused buffer (for wasm, a region of linear memory, so bytes are scanned
+// where they landed). A chunk in it is only lent: nothing delivered or kept may be a view of it.
+const reusedMemory = new WeakSet<object>();
+
+/** Declares `buffer` reused after each push (see above): chunks in it are copied from, never kept. */
+export function markReusedMemory(buffer: ArrayBufferLike): void {
+  reusedMemory.add(buffer);
+}
+
+/** An owned copy (slice() of a Node Buffer would be a view). */
+function copyOf(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  const out = allocUninitialized(length);
+  out.set(new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length));
+  return out;
+}
+
 export class FrameDecoder {
   /** The error the decoder failed with, if it did. */
   error: ProtocolError | undefined = undefined;
@@ -141,19 +158,22 @@ export class FrameDecoder {
 
   /**
    * Feeds received bytes. Takes ownership of `chunk`: it may be unmasked in place and
-   * messages may be views of it. Never throws for bad input (that goes to onError);
-   * an exception from a callback is rethrown once the whole chunk is processed.
+   * messages may be views of it (unless it lies in memory marked with markReusedMemory:
+   * then it is only unmasked in place, and nothing of it is kept). Never throws for bad
+   * input (that goes to onError); an exception from a callback is rethrown once the whole
+   * chunk is processed.
    */
   push(chunk: Uint8Array): void {
     if (this.phase !== Phase.Open || chunk.length === 0) return;
+    const lent = reusedMemory.has(chunk.buffer);
     if (this.busy) {
-      this.queue.push(chunk);
+      this.queue.push(lent ? copyOf(chunk, 0, chunk.length) : chunk);
       return;
     }
     this.busy = true;
     try {
-      this.consume(chunk);
-      while (this.queue.length > 0) this.consume(this.queue.shift()!);
+      this.consume(chunk, lent);
+      while (this.queue.length > 0) this.consume(this.queue.shift()!, false);
     } finally {
       this.busy = false;
       this.queue.length = 0;
@@ -171,18 +191,19 @@ export class FrameDecoder {
     this.messageBuffer = EMPTY;
   }
 
-  private consume(chunk: Uint8Array): void {
+  /** `lent`: the chunk is in reused memory (markReusedMemory), so what is delivered is copied. */
+  private consume(chunk: Uint8Array, lent: boolean): void {
     const end = chunk.length;
     let pos = 0;
     while (pos < end && this.phase === Phase.Open) {
       if (this.frameRemaining > 0) pos = this.continueFrame(chunk, pos, end);
       else if (this.spillLength > 0) pos = this.resumeFromSpill(chunk, pos, end);
-      else pos = this.scanWindow(chunk, pos, end);
+      else pos = this.scanWindow(chunk, pos, end, lent);
     }
   }
 
   /** Stages a window of the chunk, delivers its frames and keeps an incomplete header. */
-  private scanWindow(chunk: Uint8Array, pos: number, end: number): number {
+  private scanWindow(chunk: Uint8Array, pos: number, end: number, lent: boolean): number {
     const k = this.k;
     const length = Math.min(end - pos, k.room());
     const base = k.stage(chunk, pos, length);
@@ -192,9 +213,12 @@ export class FrameDecoder {
       // (js) or only need to live through the callback (zeroCopy); otherwise the chunk,
       // once the unmasked bytes are written back into it. The decoder owns the chunk, so
       // that is an owned copy without allocating one: allocating a fresh buffer costs
-      // several times the memcpy into it.
-      const inPlace = this.zeroCopy || !k.transient;
-      const rest = inPlace ? this.scanStaged(base, stop, k.bytes, 0, false) : this.scanStaged(base, stop, chunk, pos - base, true);
+      // several times the memcpy into it. A lent chunk is neither: its complete frames are
+      // copied out together into one fresh buffer (one allocation per read, not per message).
+      let rest: number;
+      if (this.zeroCopy || (!k.transient && !lent)) rest = this.scanStaged(base, stop, k.bytes, 0, false);
+      else if (lent) rest = this.scanStaged(base, stop, null, 0, true);
+      else rest = this.scanStaged(base, stop, chunk, pos - base, true);
       if (rest < stop && this.phase === Phase.Open) {
         if (this.spill === EMPTY) this.spill = new Uint8Array(MAX_HEADER);
         this.spill.set(k.bytes.subarray(rest, stop));
@@ -235,7 +259,8 @@ export class FrameDecoder {
   /**
    * Delivers every frame in staged bytes [at, stop). Messages are views of `view` at
    * staged offset + `delta` (null: copies). With `writeBack`, the unmasked bytes of
-   * complete frames are first copied back into `view`. Returns where an incomplete header begins, or `stop` when
+   * complete frames are first copied back into `view` (null: into a fresh buffer, which
+   * messages are then views of). Returns where an incomplete header begins, or `stop` when
    * everything was used (or the decoder stopped).
    */
   private scanStaged(at: number, stop: number, view: Uint8Array | null, delta: number, writeBack: boolean): number {
@@ -248,12 +273,19 @@ export class FrameDecoder {
       const partialKey = k.partialKey;
       const complete = partial ? count - 1 : count;
       if (complete > 0) {
+        let target = view;
+        let shift = delta;
         if (writeBack) {
           // Only complete frames: a partial frame's bytes go to the message buffer instead.
           const end = partial ? k.table[(count - 1) * ENTRY_INTS + ENTRY_OFFSET] : consumed;
-          view!.set(new Uint8Array(k.bytes.buffer, at, end - at), at + delta);
+          const unmasked = new Uint8Array(k.bytes.buffer, k.bytes.byteOffset + at, end - at);
+          if (target === null) {
+            target = allocUninitialized(end - at);
+            shift = -at;
+            target.set(unmasked);
+          } else target.set(unmasked, at + delta);
         }
-        this.deliverFrames(complete, view, delta);
+        this.deliverFrames(complete, target, shift);
       }
       if (this.phase !== Phase.Open) return stop;
       if (partial) {
@@ -287,7 +319,7 @@ export class FrameDecoder {
           this.fail(invalidUtf8('a text message'));
           return;
         }
-        const data = viewBuffer !== null ? viewOf(viewBuffer, viewBase + offset, length) : k.bytes.slice(offset, offset + length);
+        const data = viewBuffer !== null ? viewOf(viewBuffer, viewBase + offset, length) : copyOf(k.bytes, offset, length);
         this.emitMessage(data, opcode === Opcode.Binary, (flags & FRAME_RSV1) !== 0);
       } else if (opcode >= 8) {
         this.handleControl(opcode, k.bytes, offset, length, view, delta);
@@ -433,7 +465,7 @@ export class FrameDecoder {
     }
     const events = this.events;
     if (!(opcode === Opcode.Ping ? events.onPing : events.onPong)) return;
-    const data = view !== null ? view.subarray(offset + delta, offset + delta + length) : bytes.slice(offset, offset + length);
+    const data = view !== null ? view.subarray(offset + delta, offset + delta + length) : copyOf(bytes, offset, length);
     this.guard(() => (opcode === Opcode.Ping ? events.onPing!(data) : events.onPong!(data)));
   }
 

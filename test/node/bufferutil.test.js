@@ -65,7 +65,8 @@ describe('bufferutil drop-in for ws', () => {
         cwd: dir,
         encoding: 'utf8',
         timeout: 30000,
-        env: { ...process.env, WSCODEC_BACKEND: backend },
+        // ws's own sockets carry this: no wscodec transport applies, so none may be forced.
+        env: { ...process.env, WSCODEC_BACKEND: backend, WSCODEC_TRANSPORT: '' },
       });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout.trim().split('\n').pop());

@@ -44,9 +44,15 @@ export function checkForcedTransport(): void {
   throw new Error(`WSCODEC_TRANSPORT=${forced}, but the ${forced} transport is not available here (${unavailableReason(forced)})`);
 }
 
+const unavailable = new Map<TransportKind, string>();
+
+/** Why a transport module did not register (the error for a forced transport says it). */
+export function noteUnavailable(kind: TransportKind, reason: string): void {
+  unavailable.set(kind, reason);
+}
+
 function unavailableReason(kind: TransportKind): string {
-  if (kind === 'native') return 'it needs the native addon, and no native code runs with WSCODEC_BACKEND=wasm or js or without the addon';
-  return 'not implemented on this runtime';
+  return unavailable.get(kind) ?? 'not implemented on this runtime';
 }
 
 /** Every transport that can run here, fastest first (the stream transport always can). */
@@ -54,10 +60,28 @@ export function availableTransports(): TransportKind[] {
   return KINDS.filter((kind) => kind === 'stream' || adopters.has(kind));
 }
 
+/**
+ * Whether automatic choice may pick the direct transport. False until the full suites pass
+ * on it; WSCODEC_TRANSPORT=direct uses it either way.
+ */
+export const DIRECT_IS_AUTOMATIC = false;
+
+/**
+ * Whether automatic choice may pick the native transport. False until the full suites pass
+ * on it; WSCODEC_TRANSPORT=native uses it either way.
+ */
+export const NATIVE_IS_AUTOMATIC = false;
+
 /** The transport plain TCP connections get (the CLI's listening line names it). */
 export function preferredTransport(): TransportKind {
   if (forced !== undefined) return forced;
-  for (const kind of KINDS) if (kind === 'stream' || adopters.has(kind)) return kind;
+  for (const kind of KINDS) {
+    if (
+      kind === 'stream' ||
+      (adopters.has(kind) && (kind !== 'direct' || DIRECT_IS_AUTOMATIC) && (kind !== 'native' || NATIVE_IS_AUTOMATIC))
+    )
+      return kind;
+  }
   return 'stream';
 }
 
