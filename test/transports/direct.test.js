@@ -1,5 +1,7 @@
 // The direct transport (src/node/transports/direct.ts): the cases where its reads differ
-// from the stream transport's. The server runs as a child process (this file again, with
+// from the stream transport's. First the decoder's side of it, on every backend: a chunk in
+// reused memory is only lent, so nothing delivered may change when the next read overwrites
+// it. Then the transport itself. Its server runs as a child process (this file again, with
 // DIRECT_FIXTURE set) so WSCODEC_TRANSPORT=direct and WSCODEC_BACKEND pick its transport and
 // backend; one per backend (the one WSCODEC_BACKEND names, else wasm, js and native where
 // the addon is built). Peers are raw TCP sockets, to put bytes exactly where a case needs them.

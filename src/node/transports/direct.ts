@@ -10,7 +10,8 @@
 // the option would have set, on the socket itself: it stays the object ws._socket and
 // req.socket are, with its addresses, its writes, its half-close and its close. Bytes Node
 // already read into its Readable buffer are taken out first and handled right after the
-// handshake's head. Writes, batching, pause/resume, EOF and errors are the stream transport's.
+// handshake's head. Writes, batching, EOF and errors are the stream transport's; pausing
+// keeps its behaviour too (one more read is taken and held, so EOF is still seen).
 
 import { Buffer } from 'node:buffer';
 import { Socket } from 'node:net';
@@ -23,7 +24,7 @@ import { registerAdopter, type SocketAdopter } from './select.js';
 import { StreamTransport } from './stream.js';
 import type { TransportOwner } from './types.js';
 
-/** Four times the read Node asks libuv for: pipelined big messages then take fewer reads (measured ≈ 1.1×). */
+/** Four times the read Node asks libuv for: pipelined big messages take fewer reads (≈ 1.1× at 64 KiB in one quick run). */
 const READ_BYTES = 256 * 1024;
 
 /** What adoption uses of a net.Socket beyond its public API: its libuv stream handle and Readable state. */
