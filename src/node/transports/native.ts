@@ -23,9 +23,9 @@ import { forcedBackendFromEnv } from '../../backend/select.js';
 import { markReusedMemory } from '../../codec/decoder.js';
 import type { Connection, WriteCallback } from '../../protocol/connection.js';
 import { ADDON_PATH } from '../load-backends.js';
-import { toBuffer } from '../to-buffer.js';
 import { noteUnavailable, registerAdopter } from './select.js';
 import type { NodeTransport, SocketView, TransportOwner } from './types.js';
+import { ForwardsToOwner } from './owner-events.js';
 
 /** The addon's socket functions, bound to one shared read buffer (bindings/transport.cc). */
 interface SocketAddon {
@@ -132,7 +132,7 @@ class NativeSocketView implements SocketView {
   }
 }
 
-export class NativeTransport implements NodeTransport {
+export class NativeTransport extends ForwardsToOwner implements NodeTransport {
   conn!: Connection;
   socket!: SocketView;
   /** Set by terminate()/destroy() or when the addon reports the connection closed. */
@@ -163,8 +163,10 @@ export class NativeTransport implements NodeTransport {
 
   private constructor(
     readonly id: number,
-    private readonly owner: TransportOwner,
-  ) {}
+    owner: TransportOwner,
+  ) {
+    super(owner);
+  }
 
   get kind(): 'native' {
     return 'native';
@@ -422,27 +424,6 @@ export class NativeTransport implements NodeTransport {
     if (!this.reading || this.destroyed) return;
     this.reading = false;
     addon!.setReading(this.id, false);
-  }
-
-  // ConnectionEvents
-  message(data: Uint8Array, isBinary: boolean): void {
-    this.owner.onMessage(data, isBinary);
-  }
-
-  ping(data: Uint8Array): void {
-    this.owner.emit('ping', toBuffer(data));
-  }
-
-  pong(data: Uint8Array): void {
-    this.owner.emit('pong', toBuffer(data));
-  }
-
-  error(err: Error): void {
-    this.owner.emit('error', err);
-  }
-
-  closed(code: number, reason: string): void {
-    this.owner.onClosed(code, reason);
   }
 }
 

@@ -10,20 +10,22 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Connection, WriteCallback } from '../../protocol/connection.js';
-import { toBuffer } from '../to-buffer.js';
 import type { NodeTransport, SocketView, TransportOwner } from './types.js';
+import { ForwardsToOwner } from './owner-events.js';
 
 const kBinding = Symbol('wscodec stream transport');
 type BoundSocket = Duplex & { [kBinding]?: StreamTransport };
 
-export class StreamTransport implements NodeTransport {
+export class StreamTransport extends ForwardsToOwner implements NodeTransport {
   readonly kind = 'stream';
   conn!: Connection;
 
   constructor(
     readonly stream: Duplex,
-    private readonly owner: TransportOwner,
-  ) {}
+    owner: TransportOwner,
+  ) {
+    super(owner);
+  }
 
   /** The Duplex itself (a net.Socket has everything code written for ws reads from ws._socket). */
   get socket(): SocketView {
@@ -154,27 +156,6 @@ export class StreamTransport implements NodeTransport {
 
   resumeReading(): void {
     this.stream.resume();
-  }
-
-  // ConnectionEvents
-  message(data: Uint8Array, isBinary: boolean): void {
-    this.owner.onMessage(data, isBinary);
-  }
-
-  ping(data: Uint8Array): void {
-    this.owner.emit('ping', toBuffer(data));
-  }
-
-  pong(data: Uint8Array): void {
-    this.owner.emit('pong', toBuffer(data));
-  }
-
-  error(err: Error): void {
-    this.owner.emit('error', err);
-  }
-
-  closed(code: number, reason: string): void {
-    this.owner.onClosed(code, reason);
   }
 }
 
