@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { WebSocketServer } from '../../dist/index.js';
+import { within } from '../helpers/within.js';
 
 /**
  * The TCP port `server` (a net/http/https server or a WebSocketServer) listens on.
@@ -13,20 +14,7 @@ export function portOf(server) {
   return /** @type {import('node:net').AddressInfo} */ (server.address()).port;
 }
 
-/** `promise`, or a rejection naming `what` after `ms`. */
-export async function within(promise, what, ms = 5000) {
-  let timer;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within };
 
 /** Resolves on 'open'; an 'error' or 'close' first rejects. */
 export function opened(ws) {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { within as waitWithin } from '../helpers/within.js';
 import { OP, RawClient, clientFrame, closeFrame, rawConnect, sleep, upgradeRequest, waitUntil } from '../attack/harness.js';
 
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -32,20 +33,8 @@ try {
 }
 const skip = wscodec === null ? `native transport unavailable: ${unavailable}` : false;
 
-/** `promise`, or a rejection naming `what` after `ms`. */
-async function within(promise, what, ms = 10_000) {
-  let timer;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** A bounded wait: 10 s by default here, since this file also runs under ASan. */
+const within = (promise, what, ms = 10_000) => waitWithin(promise, what, ms);
 
 /** A WebSocketServer on 127.0.0.1 (closed, with every client terminated, by t.after). */
 async function server(t, options = {}) {
