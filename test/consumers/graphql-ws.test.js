@@ -9,18 +9,13 @@ import { createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { within } from '../helpers/within.js';
 
 const WAIT_MS = 10_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with `promise`, or rejects if it takes longer than `ms`. */
-function withTimeout(promise, label, ms = WAIT_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const withTimeout = (promise, what, ms = WAIT_MS) => within(promise, what, ms);
 
 /** Polls `predicate` until it holds, with a timeout. */
 async function until(predicate, label) {

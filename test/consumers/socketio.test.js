@@ -16,6 +16,7 @@ import { Server as IoServer } from 'socket.io';
 import { io as ioClient, NodeXHR, NodeWebSocket } from 'socket.io-client';
 import WS, { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../dist/index.js';
+import { within } from '../helpers/within.js';
 
 // engine.io-client may pin its own copy of ws (nested under its node_modules): resolve
 // the one it really uses, so `instanceof` checks on the stock client are meaningful.
@@ -30,13 +31,7 @@ const CONNECT_MS = 3_000;
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 /** Resolves with `promise`, or rejects if it takes longer than `ms`. */
-function withTimeout(promise, label, ms = WAIT_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const withTimeout = (promise, what, ms = WAIT_MS) => within(promise, what, ms);
 
 /**
  * Waits for one `event` on a Node EventEmitter or a component-emitter (engine.io-client,

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from '../../dist/index.js';
 import { startEcho } from '../../dist/node/echo.js';
+import { within } from '../helpers/within.js';
 
 const PYTHON = '/usr/bin/python3';
 const PEERS = fileURLToPath(new URL('./peers/', import.meta.url));
@@ -29,13 +30,7 @@ function probePython() {
   return { version: r.stdout.trim() };
 }
 
-function withTimeout(promise, what, ms = STEP_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const withTimeout = (promise, what, ms = STEP_MS) => within(promise, what, ms);
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
