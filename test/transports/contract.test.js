@@ -4,61 +4,21 @@
 // (to reset, half-close and pipeline at will) or our WebSocket client.
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { WebSocket } from '../../dist/index.js';
 import { availableTransports } from '../../dist/node/transports/select.js';
 import { frame, KEY, OP } from '../helpers/wire.js';
 import { within } from '../node/client-helpers.js';
+import { startJsonChild } from './json-child.js';
 
 const FIXTURE = new URL('./fixture-server.js', import.meta.url).pathname;
 
-/** The fixture with `transport` forced; events() waits for its JSON lines. */
-async function startFixture(transport) {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, WSCODEC_TRANSPORT: transport },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const seen = [];
-  const waiting = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const event = JSON.parse(line);
-    seen.push(event);
-    for (const w of waiting.splice(0)) w();
-  });
-  /** The first event (from `from` on) that matches; bounded wait. */
-  const next = (match, what, from = 0) =>
-    within(
-      new Promise((resolve) => {
-        const look = () => {
-          const found = seen.slice(from).find(match);
-          if (found) resolve(found);
-          else waiting.push(look);
-        };
-        look();
-      }),
-      what,
-    );
-  const { port } = await next((e) => e.event === 'listening', 'the fixture listening');
-  return {
-    port,
-    child,
-    seen,
-    next,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill();
-        await once(child, 'exit');
-      }
-    },
-  };
+/** The fixture with `transport` forced (see json-child.js). */
+function startFixture(transport) {
+  return startJsonChild(FIXTURE, { WSCODEC_TRANSPORT: transport });
 }
 
 /** A raw TCP peer after a completed upgrade; `rest` is what came after the 101 head. */

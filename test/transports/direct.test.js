@@ -13,17 +13,16 @@
 // { event: 'close', code }.
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { codec, collect, concat, frame, KEY, mulberry32, OP, randInt } from '../helpers/wire.js';
 import { markReusedMemory } from '../../dist/codec/decoder.js';
 import { within } from '../node/client-helpers.js';
+import { startJsonChild } from './json-child.js';
 
 if (process.env.DIRECT_FIXTURE) await fixtureServer();
 else tests();
@@ -54,49 +53,9 @@ async function fixtureServer() {
   server.listen(0, '127.0.0.1', () => print({ event: 'listening', port: /** @type {any} */ (server.address()).port }));
 }
 
-/** The fixture under `backend`; next() waits for one of its JSON lines. */
-async function startFixture(backend) {
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname], {
-    env: { ...process.env, DIRECT_FIXTURE: '1', WSCODEC_TRANSPORT: 'direct', WSCODEC_BACKEND: backend },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const seen = [];
-  const waiting = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    seen.push(JSON.parse(line));
-    for (const w of waiting.splice(0)) w();
-  });
-  const next = (match, what, from = 0) =>
-    within(
-      new Promise((resolve) => {
-        const look = () => {
-          const found = seen.slice(from).find(match);
-          if (found) resolve(found);
-          else waiting.push(look);
-        };
-        look();
-      }),
-      what,
-    );
-  const exited = once(child, 'exit');
-  const { port } = await Promise.race([
-    next((e) => e.event === 'listening', 'the fixture listening'),
-    exited.then(() => Promise.reject(new Error(`the fixture exited: ${stderr}`))),
-  ]);
-  return {
-    port,
-    seen,
-    next,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill();
-        await exited;
-      }
-    },
-  };
+/** The fixture under `backend` (see json-child.js). */
+function startFixture(backend) {
+  return startJsonChild(new URL(import.meta.url).pathname, { DIRECT_FIXTURE: '1', WSCODEC_TRANSPORT: 'direct', WSCODEC_BACKEND: backend });
 }
 
 const REQUEST = (port, path) =>
